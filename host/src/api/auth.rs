@@ -1,0 +1,150 @@
+//! Accounts and sign-in: residents register themselves; everyone signs in
+//! with username and password and gets a bearer token.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::{AuthUser, Json};
+use super::problem::{ApiError, FieldError, Problem};
+use super::state::AppState;
+use crate::auth::{fields, password, token};
+use crate::store::accounts::{self, Account, CreateError, NewAccount, Role};
+use crate::store::{sessions, timestamp};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(sign_in))
+        .routes(routes!(sign_out))
+        .routes(routes!(me))
+}
+
+/// A new resident account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    /// 3–64 characters: letters, digits and `. _ @ + -` (a phone number or e-mail works).
+    username: String,
+    /// 10–128 characters.
+    password: String,
+    /// The name to show, 1–64 characters.
+    display_name: String,
+}
+
+/// Username and password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
+/// A fresh sign-in.
+#[derive(Serialize, ToSchema)]
+pub struct Session {
+    /// Send as `Authorization: Bearer <token>`. Shown only once.
+    token: String,
+    /// When the token stops working (UTC, RFC 3339).
+    expires_at: String,
+    account: Account,
+}
+
+/// Checks a username, returning it trimmed.
+pub fn check_username(username: &str) -> Result<String, FieldError> {
+    fields::username(username).map_err(|problem| FieldError::new("username", problem))
+}
+
+/// Checks a display name, returning it trimmed.
+pub fn check_display_name(name: &str) -> Result<String, FieldError> {
+    fields::display_name(name).map_err(|problem| FieldError::new("display_name", problem))
+}
+
+/// Register a resident account.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = Registration,
+    responses((status = 201, body = Account), (status = 409, body = Problem, description = "username taken"), (status = 422, body = Problem)))]
+async fn register(
+    State(state): State<AppState>,
+    Json(input): Json<Registration>,
+) -> Result<(StatusCode, axum::Json<Account>), ApiError> {
+    let mut problems = Vec::new();
+    let username = check_username(&input.username).map_err(|e| problems.push(e)).ok();
+    let display_name = check_display_name(&input.display_name).map_err(|e| problems.push(e)).ok();
+    if let Err(problem) = password::check_strength(&input.password) {
+        problems.push(FieldError::new("password", problem));
+    }
+    let (Some(username), Some(display_name)) = (username, display_name) else {
+        return Err(ApiError::Validation(problems));
+    };
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    let password_hash = hash_off_thread(input.password).await?;
+    let new = NewAccount {
+        username: &username,
+        display_name: &display_name,
+        role: Role::Resident,
+        unit_id: None,
+        password_hash: &password_hash,
+    };
+    match accounts::create(&state.store, new).await {
+        Ok(account) => Ok((StatusCode::CREATED, axum::Json(account))),
+        Err(CreateError::UsernameTaken) => Err(ApiError::Conflict(format!("the username `{username}` is taken"))),
+        Err(CreateError::Database(e)) => Err(e.into()),
+    }
+}
+
+/// Sign in; returns a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/sign-in", tag = "auth", request_body = Credentials,
+    responses((status = 200, body = Session), (status = 401, body = Problem, description = "wrong username or password")))]
+async fn sign_in(
+    State(state): State<AppState>,
+    Json(input): Json<Credentials>,
+) -> Result<axum::Json<Session>, ApiError> {
+    let found = accounts::find_for_sign_in(&state.store, input.username.trim()).await?;
+    let password = input.password;
+    // Argon2 is deliberately slow: keep it off the async workers.
+    let account = tokio::task::spawn_blocking(move || match found {
+        Some((account, hash)) if password::verify(&password, &hash) => Some(account),
+        Some(_) => None,
+        None => {
+            password::verify_dummy(&password);
+            None
+        }
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("password check failed: {e}"))?;
+    let Some(account) = account else {
+        tracing::warn!(username = %input.username.trim(), "sign-in failed");
+        return Err(ApiError::Unauthorized("wrong username or password".into()));
+    };
+    let token = token::generate();
+    let expires_at = timestamp::format(time::OffsetDateTime::now_utc() + state.session_ttl);
+    sessions::create(&state.store, &token::hash(&token), &account.id, &expires_at).await?;
+    Ok(axum::Json(Session { token, expires_at, account }))
+}
+
+/// Sign out: revokes the token used for this request.
+#[utoipa::path(post, path = "/api/v1/auth/sign-out", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "signed out"), (status = 401, body = Problem)))]
+async fn sign_out(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
+    sessions::revoke(&state.store, &user.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in account.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Account), (status = 401, body = Problem)))]
+async fn me(user: AuthUser) -> axum::Json<Account> {
+    axum::Json(user.account)
+}
+
+/// Hashes on a blocking thread (Argon2 takes tens of milliseconds by design).
+pub async fn hash_off_thread(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("hashing failed: {e}")))
+}

@@ -1,0 +1,128 @@
+//! Extractors: JSON bodies whose errors name the field, the request id, and
+//! the signed-in account.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::problem::{ApiError, FieldError};
+use super::request_id::RequestId;
+use super::state::AppState;
+use crate::auth::token;
+use crate::store::accounts::{Account, Role};
+use crate::store::sessions;
+
+/// A JSON body. Unreadable JSON is a 400; JSON of the wrong shape is a 422
+/// that names the field.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type =
+            request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
+        if !essence.eq_ignore_ascii_case("application/json") {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "expected content-type application/json, got `{essence}`"
+            )));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge("the request body is too large".into())
+            } else {
+                ApiError::BadRequest(format!("cannot read the request body: {e}"))
+            }
+        })?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// Parses JSON into `T`: syntax errors → 400, shape errors → 422 naming the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("request body is not valid JSON: {e}")))?;
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        let message = error.inner().to_string();
+        // serde reports a missing field at its parent; name the field itself.
+        if let Some(name) = message.strip_prefix("missing field `").map(|r| r.trim_end_matches('`')) {
+            let field = if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+            return ApiError::Validation(vec![FieldError::new(&field, "is required")]);
+        }
+        // For an unknown field the path already ends with its name.
+        if message.starts_with("unknown field `") {
+            return ApiError::Validation(vec![FieldError::new(&path, "is not a known field")]);
+        }
+        ApiError::Validation(vec![FieldError::new(if path.is_empty() { "(body)" } else { &path }, message)])
+    })
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<RequestId>().cloned().unwrap_or_else(|| RequestId("unknown".into())))
+    }
+}
+
+/// The signed-in account; 401 without a valid bearer token.
+pub struct AuthUser {
+    pub account: Account,
+    /// The hash of the token used, so sign-out can revoke exactly it.
+    pub token_hash: String,
+}
+
+/// The signed-in account if there is an `Authorization` header. A header
+/// with a bad token is still a 401: a client that meant to sign in must not
+/// be silently served as anonymous.
+pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+impl FromRequestParts<AppState> for MaybeAuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(MaybeAuthUser(None)) };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
+        let token_hash = token::hash(token);
+        match sessions::account_for(&state.store, &token_hash).await? {
+            Some(account) => Ok(MaybeAuthUser(Some(AuthUser { account, token_hash }))),
+            None => Err(ApiError::Unauthorized("the token is invalid, expired or revoked; sign in again".into())),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        MaybeAuthUser::from_request_parts(parts, state)
+            .await?
+            .0
+            .ok_or_else(|| ApiError::Unauthorized("sign in first: send `Authorization: Bearer <token>`".into()))
+    }
+}
+
+/// A signed-in admin; 401 when anonymous, 403 for anyone else.
+pub struct AdminUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.account.role != Role::Admin {
+            return Err(ApiError::Forbidden("only platform admins may do this".into()));
+        }
+        Ok(AdminUser(user))
+    }
+}

@@ -1,0 +1,39 @@
+//! HTTP only: routing, extractors, JSON shapes and error → status mapping.
+//! No SQL and no wasmtime here; handlers call `store`, `registry` and
+//! `runtime`.
+
+mod accept_language;
+mod admin;
+mod auth;
+mod extract;
+mod health;
+mod openapi;
+mod problem;
+mod request_id;
+mod services;
+mod state;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use problem::{ApiError, FieldError, Problem};
+pub use state::AppState;
+
+/// The whole HTTP API, with its OpenAPI document and browsable docs.
+pub fn router(state: AppState) -> Router {
+    let max_body = (state.runtime.config().max_request_kb as usize) << 10;
+    let (api, spec) = OpenApiRouter::with_openapi(openapi::base())
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(services::router())
+        .merge(admin::router())
+        .split_for_parts();
+    api.merge(services::call_router())
+        .merge(openapi::router(spec))
+        .fallback(problem::not_found)
+        .method_not_allowed_fallback(problem::method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(request_id::middleware))
+        .with_state(state)
+}

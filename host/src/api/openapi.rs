@@ -1,0 +1,47 @@
+//! The OpenAPI 3.1 document (generated from the handlers' annotations) at
+//! `/api/openapi.json`, and a browsable view at `/api/docs`.
+
+use axum::Router;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Onewindow", description = "One window for a city's public services: residents call every service through this API."),
+    paths(super::services::call_service),
+    components(schemas(super::problem::Problem, super::problem::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "services", description = "Services residents can call"),
+        (name = "auth", description = "Accounts and sign-in"),
+        (name = "admin", description = "Platform administration"),
+        (name = "platform", description = "Health of the host"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document before the routers add their paths.
+pub fn base() -> OpenApiDoc {
+    ApiDoc::openapi()
+}
+
+/// Serves the document and the Swagger UI.
+pub fn router(spec: OpenApiDoc) -> Router<AppState> {
+    Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", spec))
+}

@@ -1,0 +1,5 @@
+//! Passwords and sign-in tokens.
+
+pub mod fields;
+pub mod password;
+pub mod token;

@@ -1,0 +1,156 @@
+//! The `data` capability: structured access to a plugin's own tables.
+//!
+//! The grant today is "own tables": a plugin reaches exactly the tables its
+//! manifest declares, in its own namespace, and nothing else. Every call is
+//! checked against that schema (`sql`), runs as parameterised SQL, and joins
+//! the request's transaction (`DataContext`): begun lazily at the first
+//! write, committed by the runtime only when `handle` returns normally.
+
+pub mod sql;
+mod values;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sqlx::{Any, Transaction};
+use wasmtime::component::{HasSelf, Linker};
+
+use crate::registry::manifest::{Manifest, PluginId};
+use crate::store::{Store, plugin_tables};
+use crate::wit::CapabilityError as DataError;
+use crate::wit::onewindow::platform::data::{self, Assignment, Condition, Rows, SelectQuery};
+
+use sql::{SchemaTable, Statement};
+
+/// The tables one plugin may reach, by manifest name.
+#[derive(Debug)]
+pub struct PluginSchema {
+    plugin: PluginId,
+    tables: HashMap<String, SchemaTable>,
+}
+
+impl PluginSchema {
+    /// The schema of a manifest's own tables.
+    pub fn new(manifest: &Manifest) -> PluginSchema {
+        let tables = manifest
+            .tables
+            .iter()
+            .map(|def| {
+                let physical = plugin_tables::physical_name(&manifest.id, &def.name);
+                (def.name.clone(), SchemaTable { physical, def: def.clone() })
+            })
+            .collect();
+        PluginSchema { plugin: manifest.id.clone(), tables }
+    }
+
+    fn table(&self, name: &str) -> Result<&SchemaTable, DataError> {
+        // A table the plugin did not declare behaves as if it did not exist.
+        self.tables
+            .get(name)
+            .ok_or_else(|| DataError::NotFound(format!("plugin {} has no table `{name}`", self.plugin)))
+    }
+}
+
+/// Per-instance state of the data capability: one request's view of the
+/// database.
+pub struct DataContext {
+    schema: Arc<PluginSchema>,
+    store: Store,
+    tx: Option<Transaction<'static, Any>>,
+}
+
+impl DataContext {
+    /// A context for one request; no connection is taken until needed.
+    pub fn new(schema: Arc<PluginSchema>, store: Store) -> DataContext {
+        DataContext { schema, store, tx: None }
+    }
+
+    /// Commits the request's writes, if it made any.
+    pub async fn commit(&mut self) -> Result<(), sqlx::Error> {
+        match self.tx.take() {
+            Some(tx) => tx.commit().await,
+            None => Ok(()),
+        }
+    }
+
+    /// The open transaction, begun now if this is the first write.
+    async fn write_tx(&mut self) -> Result<&mut Transaction<'static, Any>, DataError> {
+        if self.tx.is_none() {
+            self.tx = Some(self.store.pool().begin().await.map_err(|e| database_error(&self.schema.plugin, e))?);
+        }
+        Ok(self.tx.as_mut().expect("just begun"))
+    }
+
+    async fn fetch_all(&mut self, statement: Statement) -> Result<Vec<sqlx::any::AnyRow>, DataError> {
+        let query = values::query(statement);
+        // Reads join the transaction once there is one, to see its writes.
+        let result = match self.tx.as_mut() {
+            Some(tx) => query.fetch_all(&mut **tx).await,
+            None => query.fetch_all(self.store.pool()).await,
+        };
+        result.map_err(|e| database_error(&self.schema.plugin, e))
+    }
+
+    async fn execute_write(&mut self, statement: Statement) -> Result<u64, DataError> {
+        let plugin = self.schema.plugin.clone();
+        let tx = self.write_tx().await?;
+        let result = values::query(statement).execute(&mut **tx).await;
+        result.map(|r| r.rows_affected()).map_err(|e| database_error(&plugin, e))
+    }
+}
+
+impl data::Host for DataContext {
+    async fn select(&mut self, query: SelectQuery) -> Result<Rows, DataError> {
+        let table = self.schema.table(&query.table)?;
+        let select = sql::select(table, &query)?;
+        let rows = self.fetch_all(select.statement).await?;
+        let decoded = rows.iter().map(|row| values::decode_row(row, &select.columns)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Rows { columns: select.columns.into_iter().map(|(name, _)| name).collect(), rows: decoded })
+    }
+
+    async fn insert(&mut self, table: String, values: Vec<Assignment>) -> Result<i64, DataError> {
+        let statement = sql::insert(self.schema.table(&table)?, &values)?;
+        let plugin = self.schema.plugin.clone();
+        let tx = self.write_tx().await?;
+        let row = values::query(statement).fetch_one(&mut **tx).await.map_err(|e| database_error(&plugin, e))?;
+        values::decode_id(&row)
+    }
+
+    async fn update(
+        &mut self,
+        table: String,
+        set: Vec<Assignment>,
+        conditions: Vec<Condition>,
+    ) -> Result<u64, DataError> {
+        let statement = sql::update(self.schema.table(&table)?, &set, &conditions)?;
+        self.execute_write(statement).await
+    }
+
+    async fn delete(&mut self, table: String, conditions: Vec<Condition>) -> Result<u64, DataError> {
+        let statement = sql::delete(self.schema.table(&table)?, &conditions)?;
+        self.execute_write(statement).await
+    }
+
+    async fn count(&mut self, table: String, conditions: Vec<Condition>) -> Result<u64, DataError> {
+        let statement = sql::count(self.schema.table(&table)?, &conditions)?;
+        let rows = self.fetch_all(statement).await?;
+        let count = rows.first().map(values::decode_id).transpose()?.unwrap_or(0);
+        Ok(count.max(0) as u64)
+    }
+}
+
+/// Database failures reach the plugin without details: a unique violation
+/// is a conflict it can act on; anything else is logged here in full and
+/// reported as unavailable.
+fn database_error(plugin: &PluginId, error: sqlx::Error) -> DataError {
+    if crate::store::is_unique_violation(&error) {
+        return DataError::Conflict("a row with the same unique values already exists".into());
+    }
+    tracing::error!(%plugin, "data capability: database error: {error:#}");
+    DataError::Unavailable("the database could not complete the operation".into())
+}
+
+/// Links the `data` interface; `context` finds the per-instance context.
+pub fn link<T: Send + 'static>(linker: &mut Linker<T>, context: fn(&mut T) -> &mut DataContext) -> anyhow::Result<()> {
+    data::add_to_linker::<T, HasSelf<DataContext>>(linker, context).map_err(|e| anyhow::anyhow!("{e:#}"))
+}

@@ -1,0 +1,72 @@
+//! The `log` capability: a plugin's log lines, tagged with plugin, version
+//! and request id, cut to 4 KiB and limited per request.
+
+use wasmtime::component::{HasSelf, Linker};
+
+use crate::registry::manifest::PluginId;
+use crate::wit::onewindow::platform::log::{self, Level};
+
+/// Longest message kept, and most lines per request.
+const MAX_MESSAGE_BYTES: usize = 4096;
+const MAX_LINES: u32 = 200;
+
+/// Per-instance log context.
+pub struct LogContext {
+    plugin: PluginId,
+    version: semver::Version,
+    request_id: String,
+    lines: u32,
+}
+
+impl LogContext {
+    /// A context for one request.
+    pub fn new(plugin: PluginId, version: semver::Version, request_id: String) -> LogContext {
+        LogContext { plugin, version, request_id, lines: 0 }
+    }
+}
+
+impl log::Host for LogContext {
+    async fn write(&mut self, level: Level, message: String) {
+        self.lines += 1;
+        if self.lines > MAX_LINES {
+            if self.lines == MAX_LINES + 1 {
+                tracing::warn!(target: "plugin", plugin = %self.plugin, request_id = %self.request_id, "log limit of {MAX_LINES} lines reached; dropping the rest");
+            }
+            return;
+        }
+        let message = truncate(&message, MAX_MESSAGE_BYTES);
+        let (plugin, version, request_id) = (self.plugin.as_str(), self.version.to_string(), self.request_id.as_str());
+        match level {
+            Level::Trace => tracing::trace!(target: "plugin", plugin, version, request_id, "{message}"),
+            Level::Debug => tracing::debug!(target: "plugin", plugin, version, request_id, "{message}"),
+            Level::Info => tracing::info!(target: "plugin", plugin, version, request_id, "{message}"),
+            Level::Warn => tracing::warn!(target: "plugin", plugin, version, request_id, "{message}"),
+            Level::Error => tracing::error!(target: "plugin", plugin, version, request_id, "{message}"),
+        }
+    }
+}
+
+fn truncate(message: &str, max: usize) -> &str {
+    if message.len() <= max {
+        return message;
+    }
+    let mut end = max;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    &message[..end]
+}
+
+/// Links the `log` interface; `context` finds the per-instance context.
+pub fn link<T: Send + 'static>(linker: &mut Linker<T>, context: fn(&mut T) -> &mut LogContext) -> anyhow::Result<()> {
+    log::add_to_linker::<T, HasSelf<LogContext>>(linker, context).map_err(|e| anyhow::anyhow!("{e:#}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn truncates_on_a_character_boundary() {
+        assert_eq!(super::truncate("你好", 4), "你");
+        assert_eq!(super::truncate("abc", 4), "abc");
+    }
+}

@@ -1,0 +1,17 @@
+//! WASI preview 2, linked because Rust's standard library imports it even
+//! when unused. The context behind it is empty (see `runtime::state`): no
+//! files, environment, arguments or sockets; clocks and random work, and
+//! stdout/stderr go to the plugin's log.
+//!
+//! Which WASI interfaces a plugin may import at all is decided at install
+//! (`registry::validate`), so e.g. a component importing `wasi:sockets` is
+//! refused before it can run.
+
+use wasmtime::component::Linker;
+
+use wasmtime_wasi::WasiView;
+
+/// Links WASI p2.
+pub fn link<T: WasiView + 'static>(linker: &mut Linker<T>) -> anyhow::Result<()> {
+    wasmtime_wasi::p2::add_to_linker_async(linker).map_err(|e| anyhow::anyhow!("{e:#}"))
+}

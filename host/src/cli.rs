@@ -1,0 +1,158 @@
+//! The `onewindow` command line.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::password;
+use crate::config::{Config, Overrides};
+use crate::startup::{Application, shutdown_signal};
+use crate::store::Store;
+use crate::store::accounts::{self, NewAccount, Role};
+
+/// Onewindow: one window for a city's public services.
+#[derive(Parser)]
+#[command(name = "onewindow", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the platform.
+    Serve(ServeArgs),
+    /// Manage admin accounts directly in the database.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// Where the configuration comes from.
+#[derive(Args)]
+struct ConfigArgs {
+    /// A TOML configuration file (default: ./onewindow.toml if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Database URL: `sqlite://path` or `postgres://...` [env: ONEWINDOW_DATABASE]
+    #[arg(long)]
+    database: Option<String>,
+    /// Directory for the database and compiled plugins [env: ONEWINDOW_DATA_DIR; default: ./data]
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Address to listen on [env: ONEWINDOW_LISTEN; default: 127.0.0.1:8080]
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    /// A directory of first-party plugins to install on start (repeatable).
+    #[arg(long = "first-party")]
+    first_party: Vec<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin account; prints a generated password unless --password-stdin.
+    Create {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// The admin's username.
+        #[arg(long)]
+        username: String,
+        /// The name to show.
+        #[arg(long, default_value = "Platform admin")]
+        display_name: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// Runs the CLI and turns any error into a message and exit code 1.
+pub fn main() -> ExitCode {
+    crate::telemetry::init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Admin(AdminCommand::Create { config, username, display_name, password_stdin }) => {
+            create_admin(config, &username, &display_name, password_stdin).await
+        }
+    }
+}
+
+fn load_config(
+    args: ConfigArgs,
+    listen: Option<std::net::SocketAddr>,
+    first_party: Vec<PathBuf>,
+) -> anyhow::Result<Config> {
+    let overrides = Overrides { listen, database: args.database, data_dir: args.data_dir, first_party };
+    Config::load(args.config.as_deref(), overrides)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = load_config(args.config, args.listen, args.first_party)?;
+    let app = Application::build(config).await?;
+    let address = app.local_addr();
+    if let Some(admin) = app.initial_admin() {
+        println!();
+        println!("  First start: an admin account was created. This password is shown only once.");
+        println!("    username: {}", admin.username);
+        println!("    password: {}", admin.password);
+        println!();
+    }
+    println!("Onewindow is serving on http://{address}  (API docs: http://{address}/api/docs)");
+    app.run_until(shutdown_signal()).await
+}
+
+async fn create_admin(
+    args: ConfigArgs,
+    username: &str,
+    display_name: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let config = load_config(args, None, Vec::new())?;
+    crate::data_dir::open(&config.data_dir)?;
+    let secret = if password_stdin {
+        let mut input = String::new();
+        std::io::stdin().read_to_string(&mut input)?;
+        let input = input.trim_end_matches(['\r', '\n']).to_owned();
+        password::check_strength(&input).map_err(|p| anyhow::anyhow!("password {p}"))?;
+        input
+    } else {
+        password::generate()
+    };
+    let username = crate::auth::fields::username(username).map_err(|p| anyhow::anyhow!("username {p}"))?;
+    let store = Store::connect(&config.database_url(), 2).await?;
+    crate::store::units::seed_defaults(&store).await?;
+    let hash = password::hash(&secret);
+    let new = NewAccount { username: &username, display_name, role: Role::Admin, unit_id: None, password_hash: &hash };
+    let account = accounts::create(&store, new).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("created admin {} ({})", account.username, account.id);
+    if !password_stdin {
+        println!("password: {secret}");
+    }
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! The first-party plugins shipped with Onewindow: each a directory holding
+//! `plugin.toml` and `plugin.wasm` (`cargo xtask` stages them). They are
+//! installed on start through the normal install path, as actor `system`.
+
+use std::path::Path;
+
+use super::install::{InstallError, Installed, Installer};
+
+/// The actor recorded for plugins the platform installs itself.
+pub const SYSTEM_ACTOR: &str = "system";
+
+/// Installs every plugin directory under `root`, in name order.
+pub async fn install_all(installer: &Installer, root: &Path) -> anyhow::Result<Vec<(String, Installed)>> {
+    let mut dirs: Vec<_> = std::fs::read_dir(root)
+        .map_err(|e| anyhow::anyhow!("cannot read first-party plugin directory {}: {e}", root.display()))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.join("plugin.toml").is_file())
+        .collect();
+    dirs.sort();
+    let mut installed = Vec::new();
+    for dir in dirs {
+        let manifest = std::fs::read_to_string(dir.join("plugin.toml"))?;
+        let component = std::fs::read(dir.join("plugin.wasm")).map_err(|e| {
+            anyhow::anyhow!("{}: plugin.wasm: {e} (build plugins with `cargo xtask build-plugins`)", dir.display())
+        })?;
+        let outcome = installer
+            .install_and_activate(&manifest, &component, SYSTEM_ACTOR)
+            .await
+            .map_err(|e: InstallError| anyhow::anyhow!("first-party plugin {}: {e}", dir.display()))?;
+        installed.push((dir.file_name().unwrap_or_default().to_string_lossy().into_owned(), outcome));
+    }
+    Ok(installed)
+}

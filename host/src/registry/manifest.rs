@@ -1,0 +1,427 @@
+//! `plugin.toml`: parsed once into typed values ("parse, don't validate").
+//! Every error names the field and the problem.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::Deserialize;
+
+/// The WIT package every plugin targets.
+pub const PLATFORM_PACKAGE: &str = "onewindow:platform";
+/// The world every plugin implements.
+pub const SERVICE_WORLD: &str = "service";
+/// The platform version this host implements; it accepts `^0.1` (every
+/// 0.1.x), as semver for 0.x versions prescribes.
+pub const PLATFORM_VERSION: semver::Version = semver::Version::new(0, 1, 0);
+
+/// A manifest that failed to parse, naming the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("plugin.toml: {field}: {problem}")]
+pub struct ManifestError {
+    /// The field, e.g. `tables[0].columns[2].type`, or `(file)`.
+    pub field: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+fn problem(field: impl Into<String>, problem: impl Into<String>) -> ManifestError {
+    ManifestError { field: field.into(), problem: problem.into() }
+}
+
+/// A plugin id: 2–30 characters, lower-case ASCII letters, digits and single
+/// hyphens, starting with a letter. The rules keep it safe as a URL segment,
+/// a file name and (hyphens → underscores) part of a table name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct PluginId(String);
+
+impl PluginId {
+    /// Parses an id, explaining what is wrong with a bad one.
+    pub fn parse(raw: &str) -> Result<PluginId, String> {
+        let ok_chars = raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !(2..=30).contains(&raw.len()) {
+            Err("must be 2 to 30 characters".into())
+        } else if !ok_chars {
+            Err("may contain only lower-case letters, digits and hyphens".into())
+        } else if !raw.starts_with(|c: char| c.is_ascii_lowercase()) || raw.ends_with('-') || raw.contains("--") {
+            Err("must start with a letter, not end with a hyphen, and not contain `--`".into())
+        } else {
+            Ok(PluginId(raw.to_owned()))
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The id as it appears in table names (hyphens become underscores;
+    /// ids never hold `--`, so the mapping is one-to-one).
+    pub fn sql_prefix(&self) -> String {
+        format!("p_{}", self.0.replace('-', "_"))
+    }
+}
+
+impl fmt::Display for PluginId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The type of a plugin table column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnType {
+    Integer,
+    Real,
+    Text,
+    Boolean,
+    Bytes,
+}
+
+impl fmt::Display for ColumnType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            ColumnType::Integer => "integer",
+            ColumnType::Real => "real",
+            ColumnType::Text => "text",
+            ColumnType::Boolean => "boolean",
+            ColumnType::Bytes => "bytes",
+        };
+        f.write_str(name)
+    }
+}
+
+/// One column of a plugin table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ColumnDef {
+    pub name: String,
+    pub ty: ColumnType,
+    /// Required columns are NOT NULL and must be given on insert.
+    pub required: bool,
+}
+
+/// One index of a plugin table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IndexDef {
+    pub columns: Vec<String>,
+    pub unique: bool,
+}
+
+/// A table the plugin owns. Every table also has an `id` integer key.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TableDef {
+    pub name: String,
+    pub columns: Vec<ColumnDef>,
+    pub indexes: Vec<IndexDef>,
+}
+
+impl TableDef {
+    /// A declared column by name (not `id`).
+    pub fn column(&self, name: &str) -> Option<&ColumnDef> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// Text in the platform's three languages.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Localized {
+    pub zh: String,
+    pub ug: String,
+    pub en: String,
+}
+
+/// Limits the plugin asks for; the host caps them at the platform maxima.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct RequestedLimits {
+    pub memory_mb: u32,
+    pub timeout_ms: u32,
+    pub max_concurrency: u32,
+}
+
+impl Default for RequestedLimits {
+    fn default() -> Self {
+        RequestedLimits { memory_mb: 32, timeout_ms: 2000, max_concurrency: 16 }
+    }
+}
+
+/// A parsed, checked `plugin.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Manifest {
+    pub id: PluginId,
+    pub version: semver::Version,
+    /// The platform version of the world the plugin targets.
+    pub world_version: semver::Version,
+    pub name: Localized,
+    pub description: Localized,
+    pub limits: RequestedLimits,
+    pub tables: Vec<TableDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    id: String,
+    version: String,
+    world: String,
+    name: Localized,
+    description: Localized,
+    #[serde(default)]
+    limits: Option<RawLimits>,
+    #[serde(default)]
+    tables: Vec<RawTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawLimits {
+    memory_mb: Option<u32>,
+    timeout_ms: Option<u32>,
+    max_concurrency: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    name: String,
+    columns: Vec<RawColumn>,
+    #[serde(default)]
+    indexes: Vec<RawIndex>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawColumn {
+    name: String,
+    #[serde(rename = "type")]
+    ty: ColumnType,
+    #[serde(default)]
+    required: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndex {
+    columns: Vec<String>,
+    #[serde(default)]
+    unique: bool,
+}
+
+/// Most tables a plugin may declare, and columns per table.
+const MAX_TABLES: usize = 32;
+const MAX_COLUMNS: usize = 64;
+
+impl Manifest {
+    /// Parses and checks a manifest.
+    pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        let raw: RawManifest = toml::from_str(text).map_err(|e| {
+            let message = e.message().to_owned();
+            let field = message.split('`').nth(1).filter(|_| message.contains("field")).unwrap_or("(file)").to_owned();
+            problem(field, message)
+        })?;
+        let id = PluginId::parse(&raw.id).map_err(|p| problem("id", p))?;
+        let version = semver::Version::parse(&raw.version)
+            .map_err(|e| problem("version", format!("not a semantic version: {e}")))?;
+        let world_version = parse_world(&raw.world)?;
+        check_localized("name", &raw.name, 80)?;
+        check_localized("description", &raw.description, 1000)?;
+        let limits = check_limits(raw.limits)?;
+        let tables = check_tables(raw.tables)?;
+        Ok(Manifest { id, version, world_version, name: raw.name, description: raw.description, limits, tables })
+    }
+
+    /// A declared table by name.
+    pub fn table(&self, name: &str) -> Option<&TableDef> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}
+
+/// True when the host can run a plugin built against `version`.
+pub fn is_supported_world_version(version: &semver::Version) -> bool {
+    let supported = semver::VersionReq::parse(&format!("^{PLATFORM_VERSION}")).expect("valid requirement");
+    supported.matches(version)
+}
+
+/// The versions this host accepts, for error messages.
+pub fn supported_world_versions() -> String {
+    format!("{}.{}.x", PLATFORM_VERSION.major, PLATFORM_VERSION.minor)
+}
+
+fn parse_world(world: &str) -> Result<semver::Version, ManifestError> {
+    let expected = format!("{PLATFORM_PACKAGE}/{SERVICE_WORLD}@");
+    let Some(version) = world.strip_prefix(&expected) else {
+        return Err(problem("world", format!("must be `{expected}VERSION`, got `{world}`")));
+    };
+    let version = semver::Version::parse(version).map_err(|e| problem("world", format!("bad version: {e}")))?;
+    if !is_supported_world_version(&version) {
+        return Err(problem(
+            "world",
+            format!("version {version} is not supported; this host supports {}", supported_world_versions()),
+        ));
+    }
+    Ok(version)
+}
+
+fn check_localized(field: &str, text: &Localized, max_chars: usize) -> Result<(), ManifestError> {
+    for (lang, value) in [("zh", &text.zh), ("ug", &text.ug), ("en", &text.en)] {
+        let len = value.trim().chars().count();
+        if len == 0 || len > max_chars {
+            return Err(problem(format!("{field}.{lang}"), format!("must be 1 to {max_chars} characters")));
+        }
+    }
+    Ok(())
+}
+
+fn check_limits(raw: Option<RawLimits>) -> Result<RequestedLimits, ManifestError> {
+    let defaults = RequestedLimits::default();
+    let Some(raw) = raw else { return Ok(defaults) };
+    let positive = |field: &str, value: Option<u32>, default: u32| match value {
+        Some(0) => Err(problem(format!("limits.{field}"), "must be greater than zero")),
+        Some(v) => Ok(v),
+        None => Ok(default),
+    };
+    Ok(RequestedLimits {
+        memory_mb: positive("memory-mb", raw.memory_mb, defaults.memory_mb)?,
+        timeout_ms: positive("timeout-ms", raw.timeout_ms, defaults.timeout_ms)?,
+        max_concurrency: positive("max-concurrency", raw.max_concurrency, defaults.max_concurrency)?,
+    })
+}
+
+/// Table and column names: lower-case letters, digits and single
+/// underscores, starting with a letter, at most 28 characters (so the
+/// prefixed physical name fits PostgreSQL's 63-byte identifiers).
+fn check_identifier(field: &str, name: &str) -> Result<(), ManifestError> {
+    let ok = (1..=28).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !name.contains("__")
+        && !name.ends_with('_');
+    if ok {
+        Ok(())
+    } else {
+        Err(problem(
+            field,
+            format!(
+                "`{name}` must be 1 to 28 lower-case letters, digits and single underscores, starting with a letter"
+            ),
+        ))
+    }
+}
+
+fn check_tables(raw: Vec<RawTable>) -> Result<Vec<TableDef>, ManifestError> {
+    if raw.len() > MAX_TABLES {
+        return Err(problem("tables", format!("at most {MAX_TABLES} tables")));
+    }
+    let mut names = HashSet::new();
+    let mut tables = Vec::with_capacity(raw.len());
+    for (t, table) in raw.into_iter().enumerate() {
+        let at = format!("tables[{t}]");
+        check_identifier(&format!("{at}.name"), &table.name)?;
+        if !names.insert(table.name.clone()) {
+            return Err(problem(format!("{at}.name"), format!("table `{}` is declared twice", table.name)));
+        }
+        if table.columns.is_empty() || table.columns.len() > MAX_COLUMNS {
+            return Err(problem(format!("{at}.columns"), format!("must declare 1 to {MAX_COLUMNS} columns")));
+        }
+        let mut columns = Vec::with_capacity(table.columns.len());
+        for (c, column) in table.columns.into_iter().enumerate() {
+            let field = format!("{at}.columns[{c}].name");
+            check_identifier(&field, &column.name)?;
+            if column.name == "id" {
+                return Err(problem(field, "`id` is implicit in every table; do not declare it"));
+            }
+            if columns.iter().any(|known: &ColumnDef| known.name == column.name) {
+                return Err(problem(field, format!("column `{}` is declared twice", column.name)));
+            }
+            columns.push(ColumnDef { name: column.name, ty: column.ty, required: column.required });
+        }
+        let mut indexes = Vec::with_capacity(table.indexes.len());
+        for (i, index) in table.indexes.into_iter().enumerate() {
+            let field = format!("{at}.indexes[{i}].columns");
+            if index.columns.is_empty() {
+                return Err(problem(field, "must name at least one column"));
+            }
+            if let Some(unknown) = index.columns.iter().find(|c| *c != "id" && !columns.iter().any(|d| &d.name == *c)) {
+                return Err(problem(field, format!("unknown column `{unknown}`")));
+            }
+            indexes.push(IndexDef { columns: index.columns, unique: index.unique });
+        }
+        tables.push(TableDef { name: table.name, columns, indexes });
+    }
+    Ok(tables)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+        id = "guest-book"
+        version = "1.2.0"
+        world = "onewindow:platform/service@0.1.0"
+        name = { zh = "留言簿", ug = "خاتىرە دەپتىرى", en = "Guest book" }
+        description = { zh = "留言", ug = "خاتىرە", en = "Leave a note" }
+        [limits]
+        memory-mb = 16
+        [[tables]]
+        name = "entries"
+        columns = [
+            { name = "author", type = "text", required = true },
+            { name = "stars", type = "integer" },
+        ]
+        indexes = [{ columns = ["author"], unique = false }]
+    "#;
+
+    #[test]
+    fn parses_a_complete_manifest() {
+        let manifest = Manifest::parse(GOOD).unwrap();
+        assert_eq!(manifest.id.as_str(), "guest-book");
+        assert_eq!(manifest.version, semver::Version::new(1, 2, 0));
+        assert_eq!(manifest.limits, RequestedLimits { memory_mb: 16, ..RequestedLimits::default() });
+        assert_eq!(
+            manifest.tables[0].columns[1],
+            ColumnDef { name: "stars".into(), ty: ColumnType::Integer, required: false }
+        );
+        assert_eq!(manifest.id.sql_prefix(), "p_guest_book");
+    }
+
+    fn error_for(from: &str, to: &str) -> ManifestError {
+        let text = GOOD.replace(from, to);
+        assert_ne!(text, GOOD, "replacement `{from}` did not apply");
+        Manifest::parse(&text).unwrap_err()
+    }
+
+    #[test]
+    fn names_the_field_at_fault() {
+        assert_eq!(error_for(r#"id = "guest-book""#, r#"id = "Guest_Book""#).field, "id");
+        assert_eq!(error_for(r#""1.2.0""#, r#""one""#).field, "version");
+        assert_eq!(error_for("service@0.1.0", "service@0.2.0").field, "world");
+        assert!(error_for("service@0.1.0", "service@0.2.0").problem.contains("0.1.x"));
+        assert_eq!(error_for(r#"en = "Guest book""#, r#"en = """#).field, "name.en");
+        assert_eq!(error_for("memory-mb = 16", "memory-mb = 0").field, "limits.memory-mb");
+        assert_eq!(error_for(r#"type = "integer""#, r#"type = "money""#).field, "(file)");
+        assert_eq!(error_for(r#"name = "stars""#, r#"name = "id""#).field, "tables[0].columns[1].name");
+        assert_eq!(error_for(r#"name = "stars""#, r#"name = "author""#).field, "tables[0].columns[1].name");
+        assert_eq!(
+            error_for(r#"columns = ["author"]"#, r#"columns = ["nobody"]"#).field,
+            "tables[0].indexes[0].columns"
+        );
+        assert_eq!(error_for(r#"name = "entries""#, r#"name = "bad__name""#).field, "tables[0].name");
+    }
+
+    #[test]
+    fn rejects_unknown_keys() {
+        let error = error_for("[limits]", "colour = \"red\"\n[limits]");
+        assert!(error.problem.contains("colour"), "{error}");
+    }
+
+    #[test]
+    fn plugin_ids_map_one_to_one_onto_table_prefixes() {
+        assert!(PluginId::parse("a--b").is_err());
+        assert!(PluginId::parse("a_b").is_err());
+        assert!(PluginId::parse("-ab").is_err());
+        assert!(PluginId::parse("ab-").is_err());
+        assert!(PluginId::parse("../etc").is_err());
+        assert!(PluginId::parse("residence-permit").is_ok());
+    }
+}

@@ -1,0 +1,109 @@
+//! Checks an uploaded component before anything is stored: is it a
+//! component at all, does it import only platform interfaces (and the WASI
+//! basics Rust's std needs), of a supported version, and does it export the
+//! `service` world's `handle`.
+
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+use super::manifest::{PLATFORM_PACKAGE, is_supported_world_version, supported_world_versions};
+
+/// Largest component accepted, in bytes.
+pub const MAX_COMPONENT_BYTES: usize = 16 << 20;
+
+/// Why a component was refused. Each names exactly what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    #[error("the component is {size} bytes; the limit is {max} bytes")]
+    TooLarge { size: usize, max: usize },
+    #[error("not a WebAssembly binary (no `\\0asm` header)")]
+    NotWasm,
+    #[error(
+        "this is a core WebAssembly module, not a component; build for wasm32-wasip2 (or wrap it with `wasm-tools component new`)"
+    )]
+    CoreModule,
+    #[error("not a valid WebAssembly component: {0}")]
+    InvalidComponent(String),
+    #[error(
+        "imports `{0}`, which is not a platform interface; plugins may import only onewindow:platform interfaces and WASI clocks, random, io and cli"
+    )]
+    ForbiddenImport(String),
+    #[error("imports `{import}` of version {found}; this host supports {supported}")]
+    UnsupportedVersion { import: String, found: String, supported: String },
+    #[error("does not implement the onewindow:platform/service world: {0}")]
+    WrongWorld(String),
+}
+
+/// The WASI interfaces a plugin may import. Rust's std imports several of
+/// them even when unused; the host links them with an empty context.
+const ALLOWED_WASI: &[&str] = &[
+    "wasi:io/",
+    "wasi:clocks/",
+    "wasi:random/",
+    "wasi:cli/environment",
+    "wasi:cli/exit",
+    "wasi:cli/stdin",
+    "wasi:cli/stdout",
+    "wasi:cli/stderr",
+    "wasi:cli/terminal-",
+    "wasi:filesystem/types",
+    "wasi:filesystem/preopens",
+];
+
+/// Cheap checks on the raw bytes, before compiling anything.
+pub fn check_bytes(bytes: &[u8]) -> Result<(), ValidationError> {
+    if bytes.len() > MAX_COMPONENT_BYTES {
+        return Err(ValidationError::TooLarge { size: bytes.len(), max: MAX_COMPONENT_BYTES });
+    }
+    if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        return Err(ValidationError::NotWasm);
+    }
+    // Bytes 4..8 are the version and layer: 1, 0 for a core module.
+    if bytes[4..8] == [1, 0, 0, 0] {
+        return Err(ValidationError::CoreModule);
+    }
+    Ok(())
+}
+
+/// Checks every import of `component` against the allowed set.
+pub fn check_imports(engine: &Engine, component: &Component) -> Result<(), ValidationError> {
+    for (name, _) in component.component_type().imports(engine) {
+        let (interface, version) = name.split_once('@').unwrap_or((name, ""));
+        if let Some(rest) = interface.strip_prefix(PLATFORM_PACKAGE).and_then(|r| r.strip_prefix('/')) {
+            let known = matches!(rest, "types" | "data" | "log");
+            if !known {
+                return Err(ValidationError::ForbiddenImport(name.to_owned()));
+            }
+            let supported = semver::Version::parse(version).is_ok_and(|v| is_supported_world_version(&v));
+            if !supported {
+                return Err(ValidationError::UnsupportedVersion {
+                    import: interface.to_owned(),
+                    found: if version.is_empty() { "(none)".into() } else { version.to_owned() },
+                    supported: supported_world_versions(),
+                });
+            }
+        } else if !ALLOWED_WASI.iter().any(|allowed| interface.starts_with(allowed)) {
+            return Err(ValidationError::ForbiddenImport(name.to_owned()));
+        }
+    }
+    Ok(())
+}
+
+/// The first line of an error text (wasmtime appends backtraces).
+pub(crate) fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_garbage_core_modules_and_oversized_uploads_before_compiling() {
+        assert_eq!(check_bytes(b"hello world, not wasm"), Err(ValidationError::NotWasm));
+        assert_eq!(check_bytes(b"\0asm\x01\0\0\0"), Err(ValidationError::CoreModule));
+        assert_eq!(check_bytes(b"\0asm\x0d\0\x01\0"), Ok(()));
+        let huge = vec![0u8; MAX_COMPONENT_BYTES + 1];
+        assert!(matches!(check_bytes(&huge), Err(ValidationError::TooLarge { .. })));
+    }
+}

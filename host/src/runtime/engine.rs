@@ -1,0 +1,62 @@
+//! The process's one wasmtime `Engine`: pooling allocator, epoch
+//! interruption driven by a ticker thread, async calls.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::config::RuntimeConfig;
+
+/// How often the epoch advances; deadlines are counted in these ticks.
+pub const TICK: Duration = Duration::from_millis(10);
+
+/// Builds the engine.
+pub fn build(config: &RuntimeConfig) -> anyhow::Result<Engine> {
+    let slots = config.pool_instances.max(1);
+    let mut pool = PoolingAllocationConfig::default();
+    // A Rust component has a few core instances (its module plus adapter
+    // shims), each with a table; size the pool for that.
+    pool.total_component_instances(slots)
+        .total_core_instances(slots * 8)
+        .total_memories(slots * 2)
+        .total_tables(slots * 8)
+        .max_memory_size((config.max_memory_mb as usize) << 20);
+
+    let mut wasm = Config::new();
+    wasm.wasm_component_model(true)
+        .epoch_interruption(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&wasm).map_err(|e| anyhow::anyhow!("cannot create the wasm engine: {e:#}"))
+}
+
+/// Advances the engine's epoch every [`TICK`] until dropped.
+pub struct EpochTicker {
+    stop: Arc<AtomicBool>,
+}
+
+impl EpochTicker {
+    /// Starts the ticker on its own thread (so a busy async runtime cannot
+    /// delay a deadline).
+    pub fn start(engine: Engine) -> EpochTicker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("wasm-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .expect("spawning the epoch thread");
+        EpochTicker { stop }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,140 @@
+//! One request, one fresh instance, one transaction.
+
+use std::time::{Duration, Instant};
+
+use wasmtime::{Engine, Trap, UpdateDeadline};
+
+use super::limits::MemoryLimiter;
+use super::loaded::LoadedPlugin;
+use super::state::InstanceState;
+use crate::capabilities::data::DataContext;
+use crate::capabilities::log::LogContext;
+use crate::store::Store;
+use crate::wit::{Request, Response};
+
+/// Extra wall-clock time past the epoch deadline before the host gives up
+/// on a call that is stuck in a host function (e.g. a slow database).
+const GRACE: Duration = Duration::from_millis(250);
+
+/// A request to run.
+pub struct Invocation {
+    pub request: Request,
+}
+
+/// Why a call produced no usable response. Each fails only its own request.
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    /// Every instance slot of the plugin is busy.
+    #[error("the service is at its limit of {0} concurrent requests")]
+    Busy(u32),
+    /// The call ran past its deadline and was stopped.
+    #[error("the service did not answer within {} ms", .0.as_millis())]
+    Timeout(Duration),
+    /// The call tried to use more memory than the plugin may.
+    #[error("the service ran out of its {} MiB of memory", .0 >> 20)]
+    MemoryLimit(usize),
+    /// The plugin trapped (crashed). The string is the trap kind, safe to show.
+    #[error("the service failed while handling the request ({0})")]
+    Trapped(String),
+    /// The plugin answered something the host will not pass on.
+    #[error("the service gave an invalid answer: {0}")]
+    BadResponse(String),
+    /// The host could not finish the call (e.g. the commit failed).
+    #[error("the platform could not complete the request: {0}")]
+    Unavailable(String),
+}
+
+/// Runs `invocation` against a fresh instance of `plugin`.
+pub async fn invoke(
+    engine: &Engine,
+    store: &Store,
+    plugin: &LoadedPlugin,
+    invocation: Invocation,
+) -> Result<Response, InvokeError> {
+    let limits = *plugin.limits();
+    let _slot = plugin.slots().clone().try_acquire_owned().map_err(|_| InvokeError::Busy(limits.max_concurrency))?;
+    let manifest = plugin.manifest();
+    let request_id = invocation.request.request_id.clone();
+
+    let state = InstanceState::new(
+        DataContext::new(plugin.schema().clone(), store.clone()),
+        LogContext::new(manifest.id.clone(), manifest.version.clone(), request_id.clone()),
+        MemoryLimiter::new(limits.memory_bytes),
+    );
+    let mut wasm_store = wasmtime::Store::new(engine, state);
+    wasm_store.limiter(|state| &mut state.limiter);
+    // The deadline counts from now, instantiation included. At every epoch
+    // tick the guest yields to the executor, so a plugin that computes for
+    // long never holds a worker thread from other requests; past the
+    // deadline it is interrupted.
+    let deadline = Instant::now() + limits.timeout;
+    wasm_store.set_epoch_deadline(1);
+    wasm_store.epoch_deadline_callback(move |_| {
+        Ok(if Instant::now() >= deadline { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
+    });
+
+    let call = async {
+        let service = plugin.pre().instantiate_async(&mut wasm_store).await?;
+        service.call_handle(&mut wasm_store, &invocation.request).await
+    };
+    let outcome = tokio::time::timeout(limits.timeout + GRACE, call).await;
+    log_captured_output(wasm_store.data(), manifest.id.as_str(), &request_id);
+
+    let response = match outcome {
+        Err(_elapsed) => return Err(InvokeError::Timeout(limits.timeout)),
+        Ok(Err(error)) => {
+            return Err(classify_failure(error, wasm_store.data(), &limits, manifest.id.as_str(), &request_id));
+        }
+        Ok(Ok(response)) => response,
+    };
+    check_response(&response, limits.max_response_bytes)?;
+    // Only a normal return with a usable answer commits the plugin's writes;
+    // every other path drops the transaction, which rolls it back.
+    wasm_store.data_mut().data.commit().await.map_err(|e| {
+        tracing::error!(plugin = %manifest.id, request_id, "commit failed: {e:#}");
+        InvokeError::Unavailable("its changes could not be saved".into())
+    })?;
+    Ok(response)
+}
+
+fn classify_failure(
+    error: wasmtime::Error,
+    state: &InstanceState,
+    limits: &super::PluginLimits,
+    plugin: &str,
+    request_id: &str,
+) -> InvokeError {
+    // The full error (with host and guest backtraces) goes to the log only.
+    tracing::warn!(plugin, request_id, "plugin call failed: {error:#}");
+    if state.limiter.was_hit() {
+        return InvokeError::MemoryLimit(limits.memory_bytes);
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => InvokeError::Timeout(limits.timeout),
+        Some(trap) => InvokeError::Trapped(trap.to_string()),
+        None => InvokeError::Trapped("host error".into()),
+    }
+}
+
+fn check_response(response: &Response, max_body: usize) -> Result<(), InvokeError> {
+    if !(100..=599).contains(&response.status) {
+        return Err(InvokeError::BadResponse(format!("status {} is not an HTTP status", response.status)));
+    }
+    if response.body.len() > max_body {
+        return Err(InvokeError::BadResponse(format!(
+            "body of {} bytes exceeds the {max_body}-byte limit",
+            response.body.len()
+        )));
+    }
+    Ok(())
+}
+
+fn log_captured_output(state: &InstanceState, plugin: &str, request_id: &str) {
+    let (stdout, stderr) = state.captured_output();
+    for line in stdout {
+        tracing::info!(target: "plugin", plugin, request_id, stream = "stdout", "{line}");
+    }
+    for line in stderr {
+        tracing::warn!(target: "plugin", plugin, request_id, stream = "stderr", "{line}");
+    }
+}

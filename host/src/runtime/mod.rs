@@ -1,0 +1,101 @@
+//! The wasmtime runtime: one engine, compiled components cached on disk, a
+//! fresh instance for every request, and per-plugin limits.
+
+mod artifact_cache;
+pub mod engine;
+pub mod invoke;
+pub mod limits;
+pub mod loaded;
+pub mod state;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use wasmtime::Engine;
+use wasmtime::component::{Component, Linker};
+
+pub use artifact_cache::{ArtifactCache, CompileError};
+pub use invoke::{Invocation, InvokeError};
+pub use limits::PluginLimits;
+pub use loaded::LoadedPlugin;
+pub use state::InstanceState;
+
+use crate::config::RuntimeConfig;
+use crate::registry::manifest::{Manifest, PluginId};
+use crate::store::Store;
+
+/// The plugin runtime: what the API calls into.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<InstanceState>,
+    cache: ArtifactCache,
+    config: RuntimeConfig,
+    store: Store,
+    active: RwLock<HashMap<PluginId, Arc<LoadedPlugin>>>,
+    _ticker: engine::EpochTicker,
+}
+
+impl Runtime {
+    /// Builds the engine, starts its epoch ticker and links every capability.
+    pub fn new(config: RuntimeConfig, cache: ArtifactCache, store: Store) -> anyhow::Result<Runtime> {
+        let engine = engine::build(&config)?;
+        let ticker = engine::EpochTicker::start(engine.clone());
+        let linker = state::linker(&engine)?;
+        Ok(Runtime { engine, linker, cache, config, store, active: RwLock::default(), _ticker: ticker })
+    }
+
+    /// The engine (for validation at install).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The linker with every capability (for validation at install).
+    pub fn linker(&self) -> &Linker<InstanceState> {
+        &self.linker
+    }
+
+    /// The platform maxima.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.config
+    }
+
+    /// Compiles `bytes`, or loads the cached artifact for `sha256`.
+    pub fn component(&self, sha256: &str, bytes: &[u8]) -> Result<Component, CompileError> {
+        self.cache.load_or_compile(&self.engine, sha256, bytes)
+    }
+
+    /// Prepares a compiled component to serve as `manifest`'s plugin.
+    pub fn prepare(&self, manifest: Manifest, component: &Component) -> anyhow::Result<LoadedPlugin> {
+        LoadedPlugin::prepare(&self.linker, component, manifest, &self.config)
+    }
+
+    /// Routes new calls for this plugin to `plugin`. Calls in flight keep
+    /// the `Arc` of the version they started on.
+    pub fn activate(&self, plugin: LoadedPlugin) {
+        let mut active = self.active.write().expect("runtime lock poisoned");
+        active.insert(plugin.manifest().id.clone(), Arc::new(plugin));
+    }
+
+    /// The active version of a plugin.
+    pub fn get(&self, id: &str) -> Option<Arc<LoadedPlugin>> {
+        let id = PluginId::parse(id).ok()?;
+        self.active.read().expect("runtime lock poisoned").get(&id).cloned()
+    }
+
+    /// Every active plugin, by id.
+    pub fn list(&self) -> Vec<Arc<LoadedPlugin>> {
+        let active = self.active.read().expect("runtime lock poisoned");
+        let mut plugins: Vec<_> = active.values().cloned().collect();
+        plugins.sort_by(|a, b| a.manifest().id.cmp(&b.manifest().id));
+        plugins
+    }
+
+    /// Calls `plugin` with one request in a fresh instance.
+    pub async fn invoke(
+        &self,
+        plugin: &LoadedPlugin,
+        invocation: Invocation,
+    ) -> Result<crate::wit::Response, InvokeError> {
+        invoke::invoke(&self.engine, &self.store, plugin, invocation).await
+    }
+}

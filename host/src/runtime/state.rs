@@ -1,0 +1,63 @@
+//! The per-request store state: each capability's context, the WASI context
+//! (empty but for clocks and random), captured stdout/stderr and the memory
+//! limiter. Small, and dropped with the instance after one request.
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::capabilities::data::DataContext;
+use crate::capabilities::log::LogContext;
+
+use super::limits::MemoryLimiter;
+
+/// How much of a plugin's stdout and stderr is kept per request.
+const CAPTURE_BYTES: usize = 64 * 1024;
+
+/// Everything one instance can reach.
+pub struct InstanceState {
+    pub data: DataContext,
+    pub log: LogContext,
+    pub limiter: MemoryLimiter,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+}
+
+impl InstanceState {
+    /// State for one request.
+    pub fn new(data: DataContext, log: LogContext, limiter: MemoryLimiter) -> InstanceState {
+        let stdout = MemoryOutputPipe::new(CAPTURE_BYTES);
+        let stderr = MemoryOutputPipe::new(CAPTURE_BYTES);
+        // No preopened directories, no environment, no arguments, no network
+        // (the builder's socket check denies every address by default).
+        let wasi = WasiCtx::builder().stdout(stdout.clone()).stderr(stderr.clone()).build();
+        InstanceState { data, log, limiter, wasi, table: ResourceTable::new(), stdout, stderr }
+    }
+
+    /// The non-empty lines the plugin printed, as (stdout, stderr).
+    pub fn captured_output(&self) -> (Vec<String>, Vec<String>) {
+        (lines(&self.stdout), lines(&self.stderr))
+    }
+}
+
+fn lines(pipe: &MemoryOutputPipe) -> Vec<String> {
+    String::from_utf8_lossy(&pipe.contents()).lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect()
+}
+
+impl WasiView for InstanceState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// A linker with every capability a plugin may import.
+pub fn linker(engine: &wasmtime::Engine) -> anyhow::Result<wasmtime::component::Linker<InstanceState>> {
+    use crate::capabilities::{data, log, wasi};
+    let mut linker = wasmtime::component::Linker::<InstanceState>::new(engine);
+    wasi::link(&mut linker)?;
+    data::link(&mut linker, |state| &mut state.data)?;
+    log::link(&mut linker, |state| &mut state.log)?;
+    Ok(linker)
+}

@@ -1,0 +1,138 @@
+//! Builds the application from its configuration, so `main` stays tiny and
+//! tests start exactly what production starts.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::api::{self, AppState};
+use crate::auth::password;
+use crate::config::Config;
+use crate::data_dir;
+use crate::registry::{Installer, first_party};
+use crate::runtime::{ArtifactCache, Runtime};
+use crate::store::accounts::{self, NewAccount, Role};
+use crate::store::{Store, units};
+
+/// Credentials of an admin created on first start, to show once.
+#[derive(Debug, Clone)]
+pub struct InitialAdmin {
+    pub username: String,
+    pub password: String,
+}
+
+/// A built, bound, not yet serving application.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    initial_admin: Option<InitialAdmin>,
+}
+
+impl Application {
+    /// Opens the data directory and database, seeds a fresh platform,
+    /// loads the active plugins, installs the first-party ones and binds.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        data_dir::open(&config.data_dir)
+            .map_err(|e| anyhow::anyhow!("data directory {}: {e}", config.data_dir.display()))?;
+        let cache_path = config.cache_dir.clone().unwrap_or_else(|| config.data_dir.join("cache"));
+        let cache = ArtifactCache::new(
+            data_dir::open(&cache_path)
+                .map_err(|e| anyhow::anyhow!("cache directory {}: {e}", cache_path.display()))?,
+        );
+
+        let store = Store::connect(&config.database_url(), config.max_connections).await?;
+        units::seed_defaults(&store).await?;
+        let initial_admin = ensure_admin(&store).await?;
+
+        let runtime = Arc::new(Runtime::new(config.runtime.clone(), cache, store.clone())?);
+        let installer = Installer::new(store.clone(), runtime.clone());
+        let loaded = installer.load_active().await?;
+        tracing::info!(loaded, "active plugins loaded");
+        for dir in &config.first_party {
+            for (name, outcome) in first_party::install_all(&installer, dir).await? {
+                tracing::info!(plugin = %name, ?outcome, "first-party plugin ready");
+            }
+        }
+
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let session_ttl = Duration::from_secs(u64::from(config.session_ttl_hours) * 3600);
+        let state = AppState { store, runtime, session_ttl };
+        Ok(Application { listener, state, initial_admin })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The admin created on this start, if the database had none.
+    pub fn initial_admin(&self) -> Option<&InitialAdmin> {
+        self.initial_admin.as_ref()
+    }
+
+    /// The shared state (tests use it to reach the installer and store).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let store = self.state.store.clone();
+        let app = api::router(self.state);
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
+        store.close().await;
+        Ok(())
+    }
+}
+
+/// Creates the first admin when there is none, with a random password.
+async fn ensure_admin(store: &Store) -> anyhow::Result<Option<InitialAdmin>> {
+    if accounts::count_admins(store).await? > 0 {
+        return Ok(None);
+    }
+    let secret = password::generate();
+    let hash = tokio::task::spawn_blocking({
+        let secret = secret.clone();
+        move || password::hash(&secret)
+    })
+    .await?;
+    let new = NewAccount {
+        username: "admin",
+        display_name: "Platform admin",
+        role: Role::Admin,
+        unit_id: None,
+        password_hash: &hash,
+    };
+    match accounts::create(store, new).await {
+        Ok(_) => Ok(Some(InitialAdmin { username: "admin".into(), password: secret })),
+        // Another host created it at the same moment (shared PostgreSQL).
+        Err(accounts::CreateError::UsernameTaken) => Ok(None),
+        Err(accounts::CreateError::Database(e)) => Err(e.into()),
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

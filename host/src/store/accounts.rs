@@ -1,0 +1,137 @@
+//! Accounts: residents, staff (bound to one unit) and admins.
+
+use sqlx::Row;
+
+use super::units::UnitKind;
+use super::{Store, timestamp};
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Resident,
+    Staff,
+    Admin,
+}
+
+impl Role {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Resident => "resident",
+            Role::Staff => "staff",
+            Role::Admin => "admin",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Role, sqlx::Error> {
+        match text {
+            "resident" => Ok(Role::Resident),
+            "staff" => Ok(Role::Staff),
+            "admin" => Ok(Role::Admin),
+            other => Err(sqlx::Error::Decode(format!("unknown role {other}").into())),
+        }
+    }
+}
+
+/// An account as the rest of the host sees it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Account {
+    /// Stable opaque id (a UUID); this is the `subject` plugins see.
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The staff member's unit.
+    pub unit_id: Option<String>,
+    /// The kind of that unit.
+    pub unit_kind: Option<UnitKind>,
+}
+
+/// A new account to store. The password is already hashed.
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub unit_id: Option<&'a str>,
+    pub password_hash: &'a str,
+}
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("the username is already taken")]
+    UsernameTaken,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+const SELECT: &str = "SELECT a.id, a.username, a.display_name, a.role, a.unit_id, u.kind AS unit_kind \
+                      FROM accounts a LEFT JOIN units u ON u.id = a.unit_id";
+
+/// Stores a new account and returns it.
+pub async fn create(store: &Store, new: NewAccount<'_>) -> Result<Account, CreateError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let result = sqlx::query(
+        "INSERT INTO accounts (id, username, display_name, role, unit_id, password_hash, disabled, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(new.username)
+    .bind(new.display_name)
+    .bind(new.role.as_str())
+    .bind(new.unit_id)
+    .bind(new.password_hash)
+    .bind(false)
+    .bind(timestamp::now())
+    .execute(store.pool())
+    .await;
+    match result {
+        Err(e) if super::is_unique_violation(&e) => return Err(CreateError::UsernameTaken),
+        other => other?,
+    };
+    Ok(find_by_id(store, &id).await?.expect("the account was just inserted"))
+}
+
+/// An enabled account by username, with its password hash.
+pub async fn find_for_sign_in(store: &Store, username: &str) -> Result<Option<(Account, String)>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE a.username = $1 AND a.disabled = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username).bind(false).fetch_optional(store.pool()).await?;
+    let Some(row) = row else { return Ok(None) };
+    let hash: String = sqlx::query("SELECT password_hash FROM accounts WHERE id = $1")
+        .bind(row.try_get::<String, _>("id")?)
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?;
+    Ok(Some((from_row(&row)?, hash)))
+}
+
+/// An account by id.
+pub async fn find_by_id(store: &Store, id: &str) -> Result<Option<Account>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE a.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(store.pool()).await?;
+    row.map(|row| from_row(&row)).transpose()
+}
+
+/// How many enabled admins exist.
+pub async fn count_admins(store: &Store) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) FROM accounts WHERE role = $1 AND disabled = $2")
+        .bind(Role::Admin.as_str())
+        .bind(false)
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)
+}
+
+pub(super) fn from_row(row: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> {
+    let role: String = row.try_get("role")?;
+    let unit_kind: Option<String> = row.try_get("unit_kind")?;
+    Ok(Account {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::parse(&role)?,
+        unit_id: row.try_get("unit_id")?,
+        unit_kind: unit_kind.as_deref().and_then(UnitKind::parse),
+    })
+}

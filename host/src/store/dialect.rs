@@ -1,0 +1,58 @@
+//! Where SQLite and PostgreSQL differ. Everything else is shared SQL.
+
+use crate::registry::manifest::ColumnType;
+
+/// The database backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from a database URL.
+    pub fn from_url(url: &str) -> anyhow::Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            anyhow::bail!("unsupported database URL (expected sqlite:// or postgres://)")
+        }
+    }
+
+    /// Statements run on every new connection.
+    pub fn connection_setup(self) -> &'static [&'static str] {
+        match self {
+            // WAL lets readers run beside the one writer; NORMAL sync is safe with WAL.
+            Backend::Sqlite => {
+                &["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"]
+            }
+            Backend::Postgres => &[],
+        }
+    }
+
+    /// The column definition of a table's `id` primary key.
+    pub fn id_column(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "\"id\" INTEGER PRIMARY KEY AUTOINCREMENT",
+            Backend::Postgres => "\"id\" BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        }
+    }
+
+    /// The SQL type of a plugin column type.
+    pub fn column_type(self, ty: ColumnType) -> &'static str {
+        match (self, ty) {
+            (_, ColumnType::Integer) => "BIGINT",
+            (_, ColumnType::Text) => "TEXT",
+            // sqlx's Any driver cannot read SQLite's BOOLEAN affinity; store
+            // 0/1 integers there (decoding accepts both, see data::values).
+            (Backend::Sqlite, ColumnType::Boolean) => "INTEGER",
+            (Backend::Postgres, ColumnType::Boolean) => "BOOLEAN",
+            (Backend::Sqlite, ColumnType::Real) => "REAL",
+            (Backend::Postgres, ColumnType::Real) => "DOUBLE PRECISION",
+            (Backend::Sqlite, ColumnType::Bytes) => "BLOB",
+            (Backend::Postgres, ColumnType::Bytes) => "BYTEA",
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Creates the tables a plugin declares, in the plugin's own namespace:
+//! table `t` of plugin `a-b` is `p_a_b__t`. Names come only from a checked
+//! [`Manifest`], so they are safe to splice into DDL.
+
+use crate::registry::manifest::{Manifest, PluginId, TableDef};
+
+use super::{Backend, Store};
+
+/// The physical name of a plugin's table.
+pub fn physical_name(plugin: &PluginId, table: &str) -> String {
+    format!("{}__{table}", plugin.sql_prefix())
+}
+
+/// The DDL statements that create `table` of `plugin` if it does not exist.
+pub fn create_statements(backend: Backend, plugin: &PluginId, table: &TableDef) -> Vec<String> {
+    let name = physical_name(plugin, &table.name);
+    let mut columns = vec![backend.id_column().to_owned()];
+    for column in &table.columns {
+        let not_null = if column.required { " NOT NULL" } else { "" };
+        columns.push(format!("\"{}\" {}{not_null}", column.name, backend.column_type(column.ty)));
+    }
+    let mut statements = vec![format!("CREATE TABLE IF NOT EXISTS \"{name}\" ({})", columns.join(", "))];
+    for (i, index) in table.indexes.iter().enumerate() {
+        let unique = if index.unique { "UNIQUE " } else { "" };
+        let columns = index.columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+        statements.push(format!("CREATE {unique}INDEX IF NOT EXISTS \"{name}__i{i}\" ON \"{name}\" ({columns})"));
+    }
+    statements
+}
+
+/// Creates every table of `manifest` in one transaction.
+pub async fn create_all(store: &Store, manifest: &Manifest) -> Result<(), sqlx::Error> {
+    let mut tx = store.pool().begin().await?;
+    for table in &manifest.tables {
+        for statement in create_statements(store.backend(), &manifest.id, table) {
+            sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::manifest::{ColumnDef, ColumnType, IndexDef};
+
+    #[test]
+    fn creates_namespaced_typed_tables() {
+        let plugin = PluginId::parse("guest-book").unwrap();
+        let table = TableDef {
+            name: "entries".into(),
+            columns: vec![
+                ColumnDef { name: "author".into(), ty: ColumnType::Text, required: true },
+                ColumnDef { name: "photo".into(), ty: ColumnType::Bytes, required: false },
+            ],
+            indexes: vec![IndexDef { columns: vec!["author".into()], unique: true }],
+        };
+        let pg = create_statements(Backend::Postgres, &plugin, &table);
+        assert_eq!(
+            pg[0],
+            "CREATE TABLE IF NOT EXISTS \"p_guest_book__entries\" (\"id\" BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \"author\" TEXT NOT NULL, \"photo\" BYTEA)"
+        );
+        assert_eq!(
+            pg[1],
+            "CREATE UNIQUE INDEX IF NOT EXISTS \"p_guest_book__entries__i0\" ON \"p_guest_book__entries\" (\"author\")"
+        );
+        let sqlite = create_statements(Backend::Sqlite, &plugin, &table);
+        assert!(sqlite[0].contains("\"id\" INTEGER PRIMARY KEY AUTOINCREMENT") && sqlite[0].contains("\"photo\" BLOB"));
+    }
+}

@@ -1,0 +1,17 @@
+//! Logging, set up once per process. `RUST_LOG` overrides the default filter.
+
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global `tracing` subscriber (a second call is a no-op).
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,wasmtime=warn,cranelift_codegen=warn,tower_http=info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(true).try_init();
+}
+
+/// Logging for tests: captured per test by the test harness, `warn` and
+/// above unless `RUST_LOG` says otherwise.
+pub fn init_for_tests() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+}

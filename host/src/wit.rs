@@ -1,0 +1,12 @@
+//! Host-side bindings of the `onewindow:platform` WIT package (`wit/`),
+//! shared by the runtime (which calls `handle`) and the capabilities
+//! (which implement the imports).
+
+wasmtime::component::bindgen!({
+    world: "service",
+    path: "../wit",
+    imports: { default: async },
+    exports: { default: async },
+});
+
+pub use self::onewindow::platform::types::{Caller, Error as CapabilityError, Role, Unit, UnitKind};

@@ -1,0 +1,171 @@
+//! The routes. Residents see only their own applications: every query a
+//! resident makes is filtered by `applicant`, so another resident's
+//! application is simply not found.
+
+use onewindow_sdk::prelude::*;
+use onewindow_sdk::time::{Date, now_rfc3339};
+use serde::Deserialize;
+
+use crate::application::{Application, NewApplication, TABLE, WITHDRAWABLE, staff_transitions};
+
+/// `POST /applications`: a resident applies.
+pub fn apply(req: &Request) -> Result<Response> {
+    let caller = req.require_role(Role::Resident)?;
+    let application = req.json::<NewApplication>()?.validate(Date::today())?;
+    let now = now_rfc3339();
+    let id = table(TABLE)
+        .insert()
+        .set("applicant", caller.subject.as_str())
+        .set("full_name", application.full_name)
+        .set("id_number", application.id_number)
+        .set("current_address", application.current_address)
+        .set("arrival_date", application.arrival_date)
+        .set("reason", application.reason)
+        .set("employer_or_school", application.employer_or_school)
+        .set("phone", application.phone)
+        .set("status", "submitted")
+        .set("submitted_at", now.as_str())
+        .set("updated_at", now.as_str())
+        .execute()?;
+    let stored = load(req, id)?;
+    Ok(Response::json(201, &stored).with_header("location", format!("/applications/{id}")))
+}
+
+/// `GET /applications`: a resident's own, or (police staff) everyone's,
+/// optionally `?status=`, paginated with `?limit=` (≤ 100) and `?offset=`.
+pub fn list(req: &Request) -> Result<Response> {
+    let caller = req.require_caller()?;
+    let limit = number_param(req, "limit", 20)?.clamp(1, 100);
+    let offset = number_param(req, "offset", 0)?;
+    let status = req.query_param("status");
+
+    let mut query = table(TABLE).all().order_by_desc("id").limit(limit).offset(offset);
+    let mut count = table(TABLE).count();
+    if is_police_staff(caller) {
+        // Staff see every application.
+    } else if caller.role == Role::Resident {
+        query = query.where_eq("applicant", caller.subject.as_str());
+        count = count.where_eq("applicant", caller.subject.as_str());
+    } else {
+        return Err(Error::forbidden("only residents and police staff can list applications"));
+    }
+    if let Some(status) = status {
+        query = query.where_eq("status", status.as_str());
+        count = count.where_eq("status", status.as_str());
+    }
+    let items: Vec<Application> = query.fetch()?.deserialize()?;
+    let total = count.execute()?;
+    Ok(Response::json(200, &serde_json::json!({ "items": items, "total": total, "limit": limit, "offset": offset })))
+}
+
+/// `GET /applications/{id}`
+pub fn show(req: &Request) -> Result<Response> {
+    let id = req.param_parse("id")?;
+    Ok(Response::json(200, &load(req, id)?))
+}
+
+/// `POST /applications/{id}/withdraw`: the applicant withdraws a pending application.
+pub fn withdraw(req: &Request) -> Result<Response> {
+    let caller = req.require_role(Role::Resident)?;
+    let id = req.param_parse("id")?;
+    let current = load(req, id)?;
+    if !WITHDRAWABLE.contains(&current.status.as_str()) {
+        return Err(Error::conflict(format!("an application that is {} can no longer be withdrawn", current.status)));
+    }
+    let changed = table(TABLE)
+        .update()
+        .set("status", "withdrawn")
+        .set("updated_at", now_rfc3339())
+        .where_eq("id", id)
+        .where_eq("applicant", caller.subject.as_str())
+        .where_eq("status", current.status.as_str())
+        .execute()?;
+    if changed == 0 {
+        return Err(Error::conflict("the application changed meanwhile; read it again"));
+    }
+    Ok(Response::json(200, &load(req, id)?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Transition {
+    to: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /applications/{id}/transition` `{ "to": "...", "reason": "..." }`:
+/// police staff move an application on.
+pub fn transition(req: &Request) -> Result<Response> {
+    let caller = req.require_staff_of(UnitKind::Police)?;
+    let id: i64 = req.param_parse("id")?;
+    let Transition { to, reason } = req.json()?;
+    let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    let current = load(req, id)?;
+
+    let allowed = staff_transitions(&current.status);
+    if !allowed.contains(&to.as_str()) {
+        let options = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
+        return Err(Error::conflict(format!(
+            "cannot move an application from {} to {to}; allowed: {options}",
+            current.status
+        )));
+    }
+    let mut problems = FieldErrors::new();
+    problems.check(to != "rejected" || reason.is_some(), "reason", "is required when rejecting");
+    problems.check(
+        reason.as_ref().is_none_or(|r| r.chars().count() <= 500),
+        "reason",
+        "must be at most 500 characters",
+    );
+    problems.into_result()?;
+
+    let mut update = table(TABLE)
+        .update()
+        .set("status", to.as_str())
+        .set("reviewed_by", caller.subject.as_str())
+        .set("updated_at", now_rfc3339())
+        .where_eq("id", id)
+        .where_eq("status", current.status.as_str());
+    if to == "rejected" {
+        update = update.set("rejection_reason", reason);
+    }
+    if to == "issued" {
+        update = update.set("permit_number", format!("RP-{}-{id:06}", Date::today().year));
+    }
+    if update.execute()? == 0 {
+        return Err(Error::conflict("the application changed meanwhile; read it again"));
+    }
+    Ok(Response::json(200, &load(req, id)?))
+}
+
+/// Loads one application the caller may see, or 404.
+fn load(req: &Request, id: i64) -> Result<Application> {
+    let caller = req.require_caller()?;
+    let mut query = table(TABLE).all().where_eq("id", id);
+    if caller.role == Role::Resident {
+        query = query.where_eq("applicant", caller.subject.as_str());
+    } else if !is_police_staff(caller) {
+        return Err(Error::forbidden("only residents and police staff can read applications"));
+    }
+    match query.fetch_optional()? {
+        Some(row) => row.deserialize(),
+        None => Err(Error::not_found(format!("no application {id}"))),
+    }
+}
+
+fn is_police_staff(caller: &Caller) -> bool {
+    caller.role == Role::Staff && caller.unit.as_ref().is_some_and(|u| u.kind == UnitKind::Police)
+}
+
+fn number_param(req: &Request, name: &str, default: u32) -> Result<u32> {
+    match req.query_param(name) {
+        None => Ok(default),
+        Some(raw) => raw.parse().map_err(|_| {
+            Error::validation(vec![onewindow_sdk::FieldError {
+                field: name.to_owned(),
+                message: "must be a non-negative whole number".to_owned(),
+            }])
+        }),
+    }
+}

@@ -1,0 +1,154 @@
+//! Accounts, sign-in, tokens and roles.
+
+use onewindow_tests::{Backend, TestApp, on_both_backends};
+use serde_json::json;
+
+on_both_backends!(
+    a_resident_registers_signs_in_and_out,
+    registration_rejects_bad_input_and_changes_nothing,
+    sign_in_failures_do_not_say_which_part_was_wrong,
+    bad_tokens_are_refused_even_where_anonymous_is_allowed,
+    only_admins_create_staff_accounts,
+);
+
+async fn a_resident_registers_signs_in_and_out(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let registered = app
+        .client
+        .post_json(
+            "/api/v1/auth/register",
+            None,
+            &json!({"username": "aygul", "password": "long enough pw", "display_name": " Aygül "}),
+        )
+        .await;
+    assert_eq!(registered.status, 201);
+    assert_eq!(registered.body["role"], "resident");
+    assert_eq!(registered.body["display_name"], "Aygül");
+    assert!(registered.body.get("password_hash").is_none(), "never echo secrets");
+
+    let session = app
+        .client
+        .post_json("/api/v1/auth/sign-in", None, &json!({"username": "aygul", "password": "long enough pw"}))
+        .await;
+    assert_eq!(session.status, 200);
+    let token = session.body["token"].as_str().unwrap();
+    assert!(token.starts_with("ow_"));
+    assert!(session.body["expires_at"].as_str().unwrap() > "2026");
+
+    let me = app.client.get("/api/v1/auth/me", Some(token)).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.body["id"], registered.body["id"]);
+
+    assert_eq!(app.client.post_empty("/api/v1/auth/sign-out", Some(token)).await.status, 204);
+    app.client.get("/api/v1/auth/me", Some(token)).await.assert_problem(401, "unauthorized");
+    // A second sign-in still works after signing out.
+    let again = app.client.sign_in("aygul", "long enough pw").await;
+    assert_eq!(app.client.get("/api/v1/auth/me", Some(&again)).await.status, 200);
+}
+
+async fn registration_rejects_bad_input_and_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let register = |body: serde_json::Value| {
+        let client = app.client.clone();
+        async move { client.post_json("/api/v1/auth/register", None, &body).await }
+    };
+    let weak = register(json!({"username": "x", "password": "short", "display_name": ""})).await;
+    assert_eq!(weak.problem_fields(), ["username", "display_name", "password"]);
+    let missing = register(json!({"username": "nobody"})).await;
+    assert_eq!(missing.problem_fields(), ["password"]);
+    let unknown =
+        register(json!({"username": "nobody", "password": "long enough pw", "display_name": "N", "role": "admin"}))
+            .await;
+    assert_eq!(unknown.problem_fields(), ["role"], "unknown fields such as a self-chosen role are refused");
+    app.client
+        .post_raw("/api/v1/auth/register", None, "application/json", b"{not json")
+        .await
+        .assert_problem(400, "bad-request");
+    app.client
+        .post_raw("/api/v1/auth/register", None, "text/plain", b"hello")
+        .await
+        .assert_problem(415, "unsupported-media-type");
+
+    // None of those created an account.
+    for username in ["x", "nobody"] {
+        let answer = app
+            .client
+            .post_json("/api/v1/auth/sign-in", None, &json!({"username": username, "password": "long enough pw"}))
+            .await;
+        answer.assert_problem(401, "unauthorized");
+    }
+    assert_eq!(
+        register(json!({"username": "taken", "password": "long enough pw", "display_name": "T"})).await.status,
+        201
+    );
+    let dup = register(json!({"username": "taken", "password": "another long pw", "display_name": "U"})).await;
+    dup.assert_problem(409, "conflict");
+    // The first owner's password still works: the duplicate changed nothing.
+    app.client.sign_in("taken", "long enough pw").await;
+}
+
+async fn sign_in_failures_do_not_say_which_part_was_wrong(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.resident("known").await;
+    let wrong_password = app
+        .client
+        .post_json("/api/v1/auth/sign-in", None, &json!({"username": "known", "password": "wrong password!"}))
+        .await;
+    let unknown_user = app
+        .client
+        .post_json("/api/v1/auth/sign-in", None, &json!({"username": "unknown", "password": "wrong password!"}))
+        .await;
+    let (a, b) = (wrong_password.assert_problem(401, "unauthorized"), unknown_user.assert_problem(401, "unauthorized"));
+    assert_eq!(a, b);
+    assert_eq!(wrong_password.header("www-authenticate"), Some("Bearer"));
+}
+
+async fn bad_tokens_are_refused_even_where_anonymous_is_allowed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let list = "/api/v1/services/residence-permit/applications";
+    // Anonymous reaches the plugin, which asks for a sign-in.
+    app.client.get(list, None).await.assert_problem(401, "unauthorized");
+    // A made-up token never reaches it.
+    let detail = app.client.get(list, Some("ow_0000")).await.assert_problem(401, "unauthorized");
+    assert!(detail.contains("invalid, expired or revoked"), "{detail}");
+    let answer = app.client.send("GET", list, None, &[("authorization", "Basic YWRtaW46YWRtaW4=")], None).await;
+    answer.assert_problem(401, "unauthorized");
+}
+
+async fn only_admins_create_staff_accounts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let (resident, _) = app.resident("resident1").await;
+    let body =
+        json!({"username": "officer", "display_name": "Officer Li", "role": "staff", "unit_id": "police-central"});
+
+    app.client.post_json("/api/v1/admin/accounts", None, &body).await.assert_problem(401, "unauthorized");
+    app.client.post_json("/api/v1/admin/accounts", Some(&resident), &body).await.assert_problem(403, "forbidden");
+    let staff_token = app.staff("clerk", "partner-water").await;
+    app.client.post_json("/api/v1/admin/accounts", Some(&staff_token), &body).await.assert_problem(403, "forbidden");
+
+    let bad_unit =
+        json!({"username": "officer", "display_name": "Officer Li", "role": "staff", "unit_id": "police-mars"});
+    assert_eq!(
+        app.client.post_json("/api/v1/admin/accounts", Some(&admin), &bad_unit).await.problem_fields(),
+        ["unit_id"]
+    );
+    let no_unit = json!({"username": "officer", "display_name": "Officer Li", "role": "staff"});
+    assert_eq!(
+        app.client.post_json("/api/v1/admin/accounts", Some(&admin), &no_unit).await.problem_fields(),
+        ["unit_id"]
+    );
+
+    let created = app.client.post_json("/api/v1/admin/accounts", Some(&admin), &body).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["account"]["unit_id"], "police-central");
+    assert_eq!(created.body["account"]["unit_kind"], "police");
+    let password = created.body["generated_password"].as_str().expect("a generated password is shown once");
+    let token = app.client.sign_in("officer", password).await;
+    assert_eq!(app.client.get("/api/v1/auth/me", Some(&token)).await.body["role"], "staff");
+
+    let units = app.client.get("/api/v1/admin/units", Some(&admin)).await;
+    let units = units.body.as_array().unwrap();
+    assert_eq!(units.iter().filter(|u| u["kind"] == "partner").count(), 9, "nine utility partner units are seeded");
+    assert!(units.iter().any(|u| u["kind"] == "judicial"));
+}

@@ -1,0 +1,123 @@
+//! Installing plugins: what is refused, with which message, and what a
+//! restart does. (Uploads over HTTP come with plugin governance; these go
+//! through the same installer the first-party plugins use.)
+
+use onewindow::registry::install::{InstallError, Installed};
+use onewindow::registry::validate::ValidationError;
+use onewindow::registry::{Installer, Manifest};
+use onewindow_tests::{Backend, Options, TestApp, on_both_backends, plugins_dir};
+
+on_both_backends!(
+    broken_components_are_refused_with_clear_messages,
+    a_bad_manifest_is_refused_naming_the_field,
+    a_version_cannot_be_replaced_by_other_bytes,
+    a_restart_keeps_plugins_active_without_recompiling,
+);
+
+fn installer(app: &TestApp) -> Installer {
+    Installer::new(app.state.store.clone(), app.state.runtime.clone())
+}
+
+fn manifest_for(id: &str) -> String {
+    std::fs::read_to_string(plugins_dir().join("fixtures/misbehaving/plugin.toml"))
+        .unwrap()
+        .replace("id = \"misbehaving\"", &format!("id = \"{id}\""))
+}
+
+async fn refused(app: &TestApp, manifest: &str, bytes: &[u8]) -> InstallError {
+    installer(app).install_and_activate(manifest, bytes, "test").await.expect_err("the install is refused")
+}
+
+async fn service_ids(app: &TestApp) -> Vec<String> {
+    let answer = app.client.get("/api/v1/services", None).await;
+    answer.body["services"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn broken_components_are_refused_with_clear_messages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let manifest = manifest_for("candidate");
+
+    let garbage = refused(&app, &manifest, b"this is not webassembly at all").await;
+    assert!(matches!(garbage, InstallError::Component(ValidationError::NotWasm)), "{garbage}");
+
+    // The smallest valid core module: magic and version 1.
+    let core = refused(&app, &manifest, b"\0asm\x01\0\0\0").await;
+    assert!(matches!(core, InstallError::Component(ValidationError::CoreModule)), "{core}");
+    assert!(core.to_string().contains("not a component"), "{core}");
+
+    let mut truncated = std::fs::read(plugins_dir().join("fixtures/misbehaving/plugin.wasm")).unwrap();
+    truncated.truncate(truncated.len() / 2);
+    let broken = refused(&app, &manifest, &truncated).await;
+    assert!(matches!(broken, InstallError::Component(ValidationError::InvalidComponent(_))), "{broken}");
+
+    let other_world = std::fs::read(plugins_dir().join("fixtures/other-world/plugin.wasm")).unwrap();
+    let wrong = refused(&app, &manifest, &other_world).await;
+    match &wrong {
+        InstallError::Component(ValidationError::WrongWorld(message)) => {
+            assert!(message.contains("handle"), "{message}")
+        }
+        other => panic!("expected a wrong-world refusal, got {other}"),
+    }
+
+    assert_eq!(service_ids(&app).await, ["residence-permit"], "nothing refused became a service");
+}
+
+async fn a_bad_manifest_is_refused_naming_the_field(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let bytes = std::fs::read(plugins_dir().join("fixtures/misbehaving/plugin.wasm")).unwrap();
+    let bad = manifest_for("candidate").replace("service@0.1.0", "service@0.2.0");
+    match refused(&app, &bad, &bytes).await {
+        InstallError::Manifest(error) => {
+            assert_eq!(error.field, "world");
+            assert!(error.problem.contains("0.1.x"), "{error}");
+        }
+        other => panic!("expected a manifest error, got {other}"),
+    }
+    let bad = manifest_for("Bad_Id");
+    assert!(matches!(refused(&app, &bad, &bytes).await, InstallError::Manifest(e) if e.field == "id"));
+    assert_eq!(service_ids(&app).await, ["residence-permit"]);
+}
+
+async fn a_version_cannot_be_replaced_by_other_bytes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let manifest = manifest_for("candidate");
+    let bytes = std::fs::read(plugins_dir().join("fixtures/misbehaving/plugin.wasm")).unwrap();
+    assert!(matches!(
+        installer(&app).install_and_activate(&manifest, &bytes, "test").await.unwrap(),
+        Installed::New { .. }
+    ));
+    assert!(matches!(
+        installer(&app).install_and_activate(&manifest, &bytes, "test").await.unwrap(),
+        Installed::Unchanged { .. }
+    ));
+
+    let other = std::fs::read(plugins_dir().join("first-party/residence-permit/plugin.wasm")).unwrap();
+    let error = refused(&app, &manifest, &other).await;
+    assert!(matches!(error, InstallError::VersionExists { .. }), "{error}");
+    assert_eq!(service_ids(&app).await, ["candidate", "residence-permit"]);
+    // The active version still answers as before.
+    assert_eq!(app.client.get("/api/v1/services/candidate/noop", None).await.status, 204);
+}
+
+async fn a_restart_keeps_plugins_active_without_recompiling(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { fixtures: true }).await;
+    let (token, _) = app.resident("persistent").await;
+    assert_eq!(app.client.post_empty("/api/v1/services/misbehaving/notes?body=before", None).await.status, 201);
+
+    let mut app = app.restart().await;
+    // Not even the first-party directory is needed now: active versions load from the database.
+    app.config.first_party.clear();
+    let app = app.restart().await;
+
+    assert_eq!(service_ids(&app).await, ["misbehaving", "residence-permit"]);
+    let notes = app.client.get("/api/v1/services/misbehaving/notes", None).await;
+    assert_eq!(notes.body[0]["body"], "before");
+    assert_eq!(app.client.get("/api/v1/auth/me", Some(&token)).await.status, 200, "sessions survive a restart");
+
+    let manifest = Manifest::parse(
+        &std::fs::read_to_string(plugins_dir().join("first-party/residence-permit/plugin.toml")).unwrap(),
+    )
+    .unwrap();
+    let plugin = app.state.runtime.get(manifest.id.as_str()).expect("active after restart");
+    assert_eq!(plugin.manifest().version, manifest.version);
+}

@@ -1,0 +1,105 @@
+//! The portal: services, languages, health, errors, OpenAPI.
+
+use onewindow_tests::{Backend, TestApp, on_both_backends};
+
+on_both_backends!(
+    lists_active_services_in_the_requested_language,
+    describes_one_service_and_404s_unknown_ones,
+    unknown_routes_and_methods_answer_problems,
+    health_names_the_backend,
+    openapi_document_covers_every_route,
+);
+
+async fn lists_active_services_in_the_requested_language(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for (accept, lang, direction, name) in [
+        (Some("en-GB,en;q=0.9"), "en", "ltr", "Residence permit"),
+        (Some("ug"), "ug", "rtl", "تۇرۇش ئىجازەتنامىسى ئىلتىماسى"),
+        (Some("fr"), "zh", "ltr", "居住证申领"),
+        (None, "zh", "ltr", "居住证申领"),
+    ] {
+        let headers: Vec<(&str, &str)> = accept.map(|a| ("accept-language", a)).into_iter().collect();
+        let answer = app.client.send("GET", "/api/v1/services", None, &headers, None).await;
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.header("content-language"), Some(lang));
+        let services = answer.body["services"].as_array().unwrap();
+        assert_eq!(services.len(), 1, "only the first-party plugin is active: {services:?}");
+        let service = &services[0];
+        assert_eq!(service["id"], "residence-permit");
+        assert_eq!(service["name"], name);
+        assert_eq!(service["direction"], direction);
+        assert_eq!(service["names"]["en"], "Residence permit");
+        assert!(service["descriptions"]["ug"].as_str().unwrap().contains("ساقچىخانا"));
+    }
+}
+
+async fn describes_one_service_and_404s_unknown_ones(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let answer =
+        app.client.send("GET", "/api/v1/services/residence-permit", None, &[("accept-language", "en")], None).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["version"], "0.1.0");
+
+    let detail = app.client.get("/api/v1/services/no-such-service", None).await.assert_problem(404, "not-found");
+    assert!(detail.contains("no-such-service"), "{detail}");
+    app.client.get("/api/v1/services/no-such-service/anything", None).await.assert_problem(404, "not-found");
+    // Ids that could never be valid are simply unknown, not errors.
+    app.client.get("/api/v1/services/..%2F..%2Fetc/passwd", None).await.assert_problem(404, "not-found");
+}
+
+async fn unknown_routes_and_methods_answer_problems(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.client.get("/api/v1/nothing-here", None).await.assert_problem(404, "not-found");
+    app.client.send("DELETE", "/api/v1/services", None, &[], None).await.assert_problem(405, "method-not-allowed");
+    // Inside a plugin, the SDK answers the same way.
+    let (token, _) = app.resident("rosa").await;
+    app.client
+        .get("/api/v1/services/residence-permit/no-such-route", Some(&token))
+        .await
+        .assert_problem(404, "not-found");
+    let answer =
+        app.client.send("DELETE", "/api/v1/services/residence-permit/applications", Some(&token), &[], None).await;
+    answer.assert_problem(405, "method-not-allowed");
+    assert_eq!(answer.header("allow"), Some("POST, GET"));
+}
+
+async fn health_names_the_backend(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let answer = app.client.get("/api/v1/healthz", None).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["status"], "ok");
+    assert_eq!(answer.body["database"], if backend == Backend::Sqlite { "sqlite" } else { "postgres" });
+    assert_eq!(answer.body["active_services"], 1);
+}
+
+async fn openapi_document_covers_every_route(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let answer = app.client.get("/api/openapi.json", None).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["openapi"], "3.1.0");
+    let paths = answer.body["paths"].as_object().unwrap();
+    let mut documented: Vec<&str> = paths.keys().map(String::as_str).collect();
+    documented.sort();
+    assert_eq!(
+        documented,
+        [
+            "/api/v1/admin/accounts",
+            "/api/v1/admin/units",
+            "/api/v1/auth/me",
+            "/api/v1/auth/register",
+            "/api/v1/auth/sign-in",
+            "/api/v1/auth/sign-out",
+            "/api/v1/healthz",
+            "/api/v1/services",
+            "/api/v1/services/{id}",
+            "/api/v1/services/{id}/{rest}",
+        ]
+    );
+    for method in ["get", "post", "put", "patch", "delete"] {
+        assert!(paths["/api/v1/services/{id}/{rest}"][method].is_object(), "service calls document {method}");
+    }
+    assert!(answer.body["components"]["schemas"]["Problem"].is_object());
+    let docs = app.client.get("/api/docs/", None).await;
+    assert_eq!(docs.status, 200);
+    assert!(docs.body.as_str().unwrap_or_default().contains("swagger"), "the browsable view is served");
+}

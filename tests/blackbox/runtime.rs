@@ -1,0 +1,135 @@
+//! The sandbox's limits, with the `misbehaving` test plugin (deadline
+//! 300 ms, 16 MiB of memory, 4 concurrent instances): each failure fails its
+//! own request with a clear problem and the host keeps serving.
+
+use std::time::{Duration, Instant};
+
+use onewindow_tests::{Backend, Options, TestApp, on_both_backends};
+
+const BASE: &str = "/api/v1/services/misbehaving";
+
+on_both_backends!(
+    an_endless_loop_times_out_while_other_requests_succeed,
+    a_memory_hog_fails_cleanly,
+    a_trap_after_a_write_leaves_no_row_behind,
+    excess_concurrent_calls_get_503_with_retry_after,
+    data_calls_outside_the_schema_are_refused,
+    all_value_types_round_trip,
+);
+
+async fn spawn(backend: Backend) -> TestApp {
+    TestApp::spawn_with(backend, Options { fixtures: true }).await
+}
+
+async fn an_endless_loop_times_out_while_other_requests_succeed(backend: Backend) {
+    let app = spawn(backend).await;
+    let started = Instant::now();
+    let looping = {
+        let client = app.client.clone();
+        tokio::spawn(async move { client.post_empty(&format!("{BASE}/loop"), None).await })
+    };
+    // While it loops, other calls are served normally.
+    let mut served = 0;
+    while !looping.is_finished() {
+        assert_eq!(app.client.get(&format!("{BASE}/noop"), None).await.status, 204);
+        assert_eq!(app.client.get("/api/v1/healthz", None).await.status, 200);
+        served += 1;
+    }
+    let answer = looping.await.unwrap();
+    let elapsed = started.elapsed();
+    let detail = answer.assert_problem(504, "plugin-timeout");
+    assert!(detail.contains("300 ms"), "{detail}");
+    // The deadline plus a margin for the 10 ms epoch tick and a busy 2-core machine.
+    assert!(
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_millis(300 + 1200),
+        "stopped after {elapsed:?}"
+    );
+    assert!(served > 0, "other requests were served while the loop ran");
+    assert_eq!(app.client.get(&format!("{BASE}/noop"), None).await.status, 204, "the plugin still works afterwards");
+}
+
+async fn a_memory_hog_fails_cleanly(backend: Backend) {
+    let app = spawn(backend).await;
+    let small = app.client.post_empty(&format!("{BASE}/alloc?mb=2"), None).await;
+    assert_eq!(small.status, 200, "{}", small.body);
+    let detail =
+        app.client.post_empty(&format!("{BASE}/alloc?mb=64"), None).await.assert_problem(502, "plugin-memory-limit");
+    assert!(detail.contains("16 MiB"), "{detail}");
+    assert_eq!(
+        app.client.get(&format!("{BASE}/noop"), None).await.status,
+        204,
+        "the next request gets a fresh instance"
+    );
+}
+
+async fn a_trap_after_a_write_leaves_no_row_behind(backend: Backend) {
+    let app = spawn(backend).await;
+    assert_eq!(app.client.post_empty(&format!("{BASE}/notes?body=kept"), None).await.status, 201);
+    let failed = app.client.post_empty(&format!("{BASE}/trap-after-write"), None).await;
+    let detail = failed.assert_problem(502, "plugin-failed");
+    assert!(!detail.contains("backtrace") && !detail.contains(".rs"), "no internals leak: {detail}");
+    let notes = app.client.get(&format!("{BASE}/notes"), None).await;
+    let bodies: Vec<&str> = notes.body.as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, ["kept"], "the trapped call's write was rolled back, the earlier one kept");
+}
+
+async fn excess_concurrent_calls_get_503_with_retry_after(backend: Backend) {
+    let app = spawn(backend).await;
+    let calls: Vec<_> = (0..6)
+        .map(|_| {
+            let client = app.client.clone();
+            tokio::spawn(async move { client.post_empty(&format!("{BASE}/loop"), None).await })
+        })
+        .collect();
+    let mut busy = 0;
+    let mut timed_out = 0;
+    for call in calls {
+        let answer = call.await.unwrap();
+        match answer.status {
+            503 => {
+                answer.assert_problem(503, "service-busy");
+                assert_eq!(answer.header("retry-after"), Some("1"));
+                busy += 1;
+            }
+            504 => timed_out += 1,
+            other => panic!("unexpected {other}: {}", answer.body),
+        }
+    }
+    assert_eq!(busy + timed_out, 6);
+    assert!(busy >= 2, "only 4 instances may run at once; {busy} were turned away");
+    assert!(timed_out <= 4);
+}
+
+async fn data_calls_outside_the_schema_are_refused(backend: Backend) {
+    let app = spawn(backend).await;
+    // An unknown column is the plugin's bug: the SDK answers 500.
+    let detail = app.client.post_empty(&format!("{BASE}/bad-query"), None).await.assert_problem(500, "internal");
+    assert!(detail.contains("no column `no_such_column`"), "{detail}");
+    // Another plugin's table does not exist as far as this plugin can tell.
+    let detail = app.client.post_empty(&format!("{BASE}/other-table"), None).await.assert_problem(404, "not-found");
+    assert!(detail.contains("no table `applications`"), "{detail}");
+}
+
+async fn all_value_types_round_trip(backend: Backend) {
+    let app = spawn(backend).await;
+    let created = app
+        .client
+        .post_empty(&format!("{BASE}/notes?body=%E4%BD%A0%E5%A5%BD%20%D8%B3%D8%A7%D9%84%D8%A7%D9%85"), None)
+        .await;
+    assert_eq!(created.status, 201);
+    let notes = app.client.get(&format!("{BASE}/notes"), None).await;
+    let note = &notes.body[0];
+    assert_eq!(note["body"], "你好 سالام");
+    assert_eq!(note["rank"], 1);
+    assert_eq!(note["weight"], serde_json::Value::Null);
+    assert_eq!(note["flag"], serde_json::Value::Null);
+    assert_eq!(note["id"], created.body["id"]);
+
+    let typed = app.client.post_empty(&format!("{BASE}/round-trip"), None).await;
+    assert_eq!(typed.status, 200, "{}", typed.body);
+    assert_eq!(typed.body["body"], "Typed");
+    assert_eq!(typed.body["weight"], 2.5);
+    assert_eq!(typed.body["flag"], true);
+    assert_eq!(typed.body["blob"], serde_json::json!([0, 1, 255]));
+    assert_eq!(typed.body["rank"], -7);
+}

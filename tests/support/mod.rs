@@ -1,0 +1,206 @@
+//! Test support: start the real host in-process on a random port with a
+//! fresh database (SQLite file or a new PostgreSQL database), and talk to it
+//! over HTTP like a client would.
+//!
+//! The plugins are built once per test run by `cargo xtask test`, which
+//! points `ONEWINDOW_PLUGINS_DIR` at them; compiled artifacts are shared by
+//! every test through one cache directory, so each component is compiled
+//! once per run, not once per test.
+
+mod client;
+mod database;
+
+use std::path::PathBuf;
+
+use onewindow::config::{Config, RuntimeConfig};
+use onewindow::startup::Application;
+use tokio::sync::oneshot;
+
+pub use client::{Answer, Client};
+pub use database::Backend;
+
+/// Where `cargo xtask` staged the plugins.
+pub fn plugins_dir() -> PathBuf {
+    let dir = std::env::var_os("ONEWINDOW_PLUGINS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins"));
+    assert!(
+        dir.join("first-party").is_dir(),
+        "no built plugins in {}: run the tests with `cargo xtask test` (it builds them first)",
+        dir.display()
+    );
+    dir
+}
+
+/// What to start besides the first-party plugins.
+#[derive(Default, Clone, Copy)]
+pub struct Options {
+    /// Also install the test fixtures (the `misbehaving` plugin).
+    pub fixtures: bool,
+}
+
+/// A running host.
+pub struct TestApp {
+    pub client: Client,
+    pub backend: Backend,
+    pub admin_password: String,
+    pub state: onewindow::api::AppState,
+    pub config: Config,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    _database: database::TestDatabase,
+    _data_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// The host with the first-party plugins.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    /// The host with extra options.
+    pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
+        onewindow::telemetry::init_for_tests();
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let database = database::TestDatabase::create(backend, data_dir.path()).await;
+        let plugins = plugins_dir();
+        // One cache for every test of the run: each component compiles once.
+        let cache_dir = plugins.join("artifact-cache");
+        let mut first_party = vec![plugins.join("first-party")];
+        if options.fixtures {
+            first_party.push(plugins.join("fixtures"));
+        }
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database: Some(database.url().to_owned()),
+            data_dir: data_dir.path().to_path_buf(),
+            cache_dir: Some(cache_dir),
+            first_party,
+            max_connections: 8,
+            runtime: RuntimeConfig { pool_instances: 32, ..RuntimeConfig::default() },
+            ..Config::default()
+        };
+        let app = Application::build(config.clone()).await.expect("the host starts");
+        let admin_password = app.initial_admin().expect("a fresh database gets an admin").password.clone();
+        let (shutdown, server, client, state) = serve(app);
+        TestApp {
+            client,
+            backend,
+            admin_password,
+            state,
+            config,
+            shutdown: Some(shutdown),
+            server: Some(server),
+            _database: database,
+            _data_dir: data_dir,
+        }
+    }
+
+    /// Stops the server gracefully, then starts a new host on the same
+    /// data directory and database (as a restart in production would).
+    pub async fn restart(mut self) -> TestApp {
+        self.stop_server().await;
+        let app = Application::build(self.config.clone()).await.expect("the host restarts");
+        assert!(app.initial_admin().is_none(), "a restart must not create another admin");
+        let (shutdown, server, client, state) = serve(app);
+        self.shutdown = Some(shutdown);
+        self.server = Some(server);
+        self.client = client;
+        self.state = state;
+        self
+    }
+
+    async fn stop_server(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    /// Signs in the first admin.
+    pub async fn admin_token(&self) -> String {
+        self.client.sign_in("admin", &self.admin_password).await
+    }
+
+    /// Registers and signs in a resident; returns (token, account id).
+    pub async fn resident(&self, username: &str) -> (String, String) {
+        let password = "resident password 1";
+        let answer = self
+            .client
+            .post_json(
+                "/api/v1/auth/register",
+                None,
+                &serde_json::json!({"username": username, "password": password, "display_name": username}),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "register {username}: {}", answer.body);
+        let id = answer.body["id"].as_str().unwrap().to_owned();
+        (self.client.sign_in(username, password).await, id)
+    }
+
+    /// Creates a staff member of `unit` (as the admin) and signs them in.
+    pub async fn staff(&self, username: &str, unit: &str) -> String {
+        let admin = self.admin_token().await;
+        let password = "staff password 12";
+        let answer = self
+            .client
+            .post_json(
+                "/api/v1/admin/accounts",
+                Some(&admin),
+                &serde_json::json!({"username": username, "display_name": username, "role": "staff", "unit_id": unit, "password": password}),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "create staff {username}: {}", answer.body);
+        self.client.sign_in(username, password).await
+    }
+}
+
+/// Serves `app` on a task until the returned sender fires.
+fn serve(app: Application) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>, Client, onewindow::api::AppState) {
+    let client = Client::new(format!("http://{}", app.local_addr()));
+    let state = app.state().clone();
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app.run_until(async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("the host serves");
+    });
+    (shutdown, server, client, state)
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// Runs each named async test function on both backends:
+/// `on_both_backends!(my_test)` defines `sqlite::my_test` and
+/// `postgres::my_test`, each calling `my_test(Backend::…)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
