@@ -9,7 +9,27 @@ on_both_backends!(
     sign_in_failures_do_not_say_which_part_was_wrong,
     bad_tokens_are_refused_even_where_anonymous_is_allowed,
     only_admins_create_staff_accounts,
+    usernames_ignore_case,
+    expired_tokens_stop_working,
 );
+
+async fn usernames_ignore_case(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let body = json!({"username": "Ayse.T", "password": "long enough pw", "display_name": "Ayşe"});
+    let created = app.client.post_json("/api/v1/auth/register", None, &body).await;
+    assert_eq!(created.body["username"], "ayse.t");
+    app.client.sign_in("AYSE.t", "long enough pw").await;
+    let twin = json!({"username": "AYSE.T", "password": "other long pw", "display_name": "Impostor"});
+    app.client.post_json("/api/v1/auth/register", None, &twin).await.assert_problem(409, "conflict");
+}
+
+async fn expired_tokens_stop_working(backend: Backend) {
+    let options = onewindow_tests::Options { session_ttl_hours: Some(0), ..Default::default() };
+    let app = TestApp::spawn_with(backend, options).await;
+    let (token, _) = app.resident("fleeting").await;
+    let detail = app.client.get("/api/v1/auth/me", Some(&token)).await.assert_problem(401, "unauthorized");
+    assert!(detail.contains("expired"), "{detail}");
+}
 
 async fn a_resident_registers_signs_in_and_out(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -100,7 +100,7 @@ async fn a_version_cannot_be_replaced_by_other_bytes(backend: Backend) {
 }
 
 async fn a_restart_keeps_plugins_active_without_recompiling(backend: Backend) {
-    let app = TestApp::spawn_with(backend, Options { fixtures: true }).await;
+    let app = TestApp::spawn_with(backend, Options { fixtures: true, ..Options::default() }).await;
     let (token, _) = app.resident("persistent").await;
     assert_eq!(app.client.post_empty("/api/v1/services/misbehaving/notes?body=before", None).await.status, 201);
 

@@ -15,10 +15,12 @@ on_both_backends!(
     excess_concurrent_calls_get_503_with_retry_after,
     data_calls_outside_the_schema_are_refused,
     all_value_types_round_trip,
+    plugins_see_the_caller_but_never_credentials,
+    oversized_requests_and_invalid_answers_are_stopped_at_the_host,
 );
 
 async fn spawn(backend: Backend) -> TestApp {
-    TestApp::spawn_with(backend, Options { fixtures: true }).await
+    TestApp::spawn_with(backend, Options { fixtures: true, ..Options::default() }).await
 }
 
 async fn an_endless_loop_times_out_while_other_requests_succeed(backend: Backend) {
@@ -132,4 +134,39 @@ async fn all_value_types_round_trip(backend: Backend) {
     assert_eq!(typed.body["flag"], true);
     assert_eq!(typed.body["blob"], serde_json::json!([0, 1, 255]));
     assert_eq!(typed.body["rank"], -7);
+}
+
+async fn plugins_see_the_caller_but_never_credentials(backend: Backend) {
+    let app = spawn(backend).await;
+    let (token, id) = app.resident("curious").await;
+    let headers = [("cookie", "session=secret"), ("x-custom", "1"), ("accept-language", "ug")];
+    let answer = app.client.send("GET", &format!("{BASE}/whoami"), Some(&token), &headers, None).await;
+    assert_eq!(answer.status, 200);
+    let text = answer.body.as_str().unwrap().to_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], format!("{id}|resident||curious"));
+    assert_eq!(lines[1], "x-custom,accept-language", "authorization and cookie are withheld");
+    assert_eq!(Some(lines[2]), answer.header("x-request-id"), "the plugin gets the host's request id");
+
+    let staff = app.staff("warden", "community-east").await;
+    let answer = app.client.get(&format!("{BASE}/whoami"), Some(&staff)).await;
+    assert!(answer.body.as_str().unwrap().contains("|staff|community-east|warden"), "{}", answer.body);
+    let anonymous = app.client.get(&format!("{BASE}/whoami"), None).await;
+    assert!(anonymous.body.as_str().unwrap().starts_with("anonymous"));
+}
+
+async fn oversized_requests_and_invalid_answers_are_stopped_at_the_host(backend: Backend) {
+    let app = spawn(backend).await;
+    let fine =
+        app.client.post_raw(&format!("{BASE}/echo-size"), None, "application/octet-stream", &vec![7; 100 * 1024]).await;
+    assert_eq!(fine.body, 102400);
+    let huge = vec![7; 2 << 20];
+    app.client
+        .post_raw(&format!("{BASE}/echo-size"), None, "application/octet-stream", &huge)
+        .await
+        .assert_problem(413, "payload-too-large");
+    let detail = app.client.get(&format!("{BASE}/bad-status"), None).await.assert_problem(502, "plugin-bad-response");
+    assert!(detail.contains("1000"), "{detail}");
+    let detail = app.client.get(&format!("{BASE}/huge"), None).await.assert_problem(502, "plugin-bad-response");
+    assert!(detail.contains("limit"), "{detail}");
 }

@@ -37,6 +37,8 @@ pub fn plugins_dir() -> PathBuf {
 pub struct Options {
     /// Also install the test fixtures (the `misbehaving` plugin).
     pub fixtures: bool,
+    /// Sign-in token lifetime, if not the default.
+    pub session_ttl_hours: Option<u32>,
 }
 
 /// A running host.
@@ -77,6 +79,7 @@ impl TestApp {
             cache_dir: Some(cache_dir),
             first_party,
             max_connections: 8,
+            session_ttl_hours: options.session_ttl_hours.unwrap_or(12),
             runtime: RuntimeConfig { pool_instances: 32, ..RuntimeConfig::default() },
             ..Config::default()
         };

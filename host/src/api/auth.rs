@@ -104,7 +104,8 @@ async fn sign_in(
     State(state): State<AppState>,
     Json(input): Json<Credentials>,
 ) -> Result<axum::Json<Session>, ApiError> {
-    let found = accounts::find_for_sign_in(&state.store, input.username.trim()).await?;
+    let username = input.username.trim().to_ascii_lowercase();
+    let found = accounts::find_for_sign_in(&state.store, &username).await?;
     let password = input.password;
     // Argon2 is deliberately slow: keep it off the async workers.
     let account = tokio::task::spawn_blocking(move || match found {
@@ -118,7 +119,7 @@ async fn sign_in(
     .await
     .map_err(|e| anyhow::anyhow!("password check failed: {e}"))?;
     let Some(account) = account else {
-        tracing::warn!(username = %input.username.trim(), "sign-in failed");
+        tracing::warn!(%username, "sign-in failed");
         return Err(ApiError::Unauthorized("wrong username or password".into()));
     };
     let token = token::generate();

@@ -34,7 +34,7 @@ pub enum InstallError {
 pub enum Installed {
     /// A new version was stored and activated.
     New { sha256: String },
-    /// This exact version and content was already installed; it is active.
+    /// This exact version and content was already installed; nothing changed.
     Unchanged { sha256: String },
 }
 
@@ -53,7 +53,8 @@ impl Installer {
 
     /// Validates `component` against `manifest_text`, stores both, creates the
     /// plugin's tables and makes the version active. Nothing is stored unless
-    /// every check passes.
+    /// every check passes. Installing a version that is already stored with
+    /// the same bytes changes nothing; with other bytes it is refused.
     pub async fn install_and_activate(
         &self,
         manifest_text: &str,
@@ -72,12 +73,12 @@ impl Installer {
             return Err(InstallError::VersionExists { plugin: plugin_id, version, existing: existing_sha.clone() });
         }
 
-        let loaded = self.compile_and_prepare(manifest.clone(), &sha256, component).await?;
         if existing.is_some() {
-            plugins::activate(&self.store, &plugin_id, &version).await?;
-            self.runtime.activate(loaded);
+            // Already installed: whatever state the version is in now (it was
+            // loaded at start if active) is the platform's decision, not ours.
             return Ok(Installed::Unchanged { sha256 });
         }
+        let loaded = self.compile_and_prepare(manifest.clone(), &sha256, component).await?;
         plugin_tables::create_all(&self.store, &manifest).await?;
         let new = plugins::NewVersion {
             plugin_id: &plugin_id,
