@@ -81,7 +81,6 @@ impl TestApp {
             max_connections: 8,
             session_ttl_hours: options.session_ttl_hours.unwrap_or(12),
             runtime: RuntimeConfig { pool_instances: 32, ..RuntimeConfig::default() },
-            ..Config::default()
         };
         let app = Application::build(config.clone()).await.expect("the host starts");
         let admin_password = app.initial_admin().expect("a fresh database gets an admin").password.clone();
