@@ -5,6 +5,7 @@
 //! `store`. Nothing below calls up.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod capabilities;
 pub mod cli;

@@ -3,6 +3,7 @@
 //! PostgreSQL.
 
 mod auth;
+mod governance;
 mod install;
 mod portal;
 mod residence_permit;

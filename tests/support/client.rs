@@ -112,6 +112,23 @@ impl Client {
         self.send("POST", path, token, &[], None).await
     }
 
+    /// Uploads a plugin version as multipart `manifest` + `component`.
+    pub async fn upload(&self, token: Option<&str>, manifest: &str, component: &[u8]) -> Answer {
+        let form = reqwest::multipart::Form::new()
+            .text("manifest", manifest.to_owned())
+            .part("component", reqwest::multipart::Part::bytes(component.to_vec()).file_name("plugin.wasm"));
+        let mut request = self.http.post(format!("{}/api/v1/plugins", self.base)).multipart(form);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the host answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("a body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer { status, headers, body }
+    }
+
     /// Signs in and returns the token.
     pub async fn sign_in(&self, username: &str, password: &str) -> String {
         let answer = self

@@ -39,6 +39,8 @@ CREATE TABLE plugins (
     created_at TEXT NOT NULL
 );
 
+-- Every uploaded version is kept, with its bytes and what it asked for, so
+-- an admin can review it, and roll back to any approved version at once.
 CREATE TABLE plugin_versions (
     plugin_id TEXT NOT NULL REFERENCES plugins (id),
     version TEXT NOT NULL,
@@ -47,7 +49,40 @@ CREATE TABLE plugin_versions (
     component BLOB NOT NULL,
     manifest TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'rejected', 'suspended', 'retired', 'superseded')),
-    installed_by TEXT NOT NULL,
-    installed_at TEXT NOT NULL,
+    requested TEXT NOT NULL,        -- JSON list of grants the manifest asks for
+    requested_limits TEXT NOT NULL, -- JSON limits the manifest asks for
+    granted TEXT,                   -- JSON list of grants, once approved
+    granted_limits TEXT,            -- JSON limits, once approved
+    uploaded_by TEXT NOT NULL,      -- account id, or 'system'
+    uploaded_unit TEXT,
+    uploaded_at TEXT NOT NULL,
+    reviewed_by TEXT,
+    reviewed_at TEXT,
+    review_note TEXT,
     PRIMARY KEY (plugin_id, version)
 );
+CREATE INDEX plugin_versions_by_state ON plugin_versions (state);
+
+-- The evidence trail: append-only and hash-chained (see host/src/audit).
+CREATE TABLE audit_log (
+    seq BIGINT PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    actor_unit TEXT,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    details TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_by_action ON audit_log (action);
+CREATE INDEX audit_log_by_target ON audit_log (target);
+
+-- The chain's head: one row, locked by every append so appends serialise.
+CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');

@@ -10,7 +10,9 @@ use utoipa_axum::routes;
 
 use super::extract::{AuthUser, Json};
 use super::problem::{ApiError, FieldError, Problem};
+use super::request_id::RequestId;
 use super::state::AppState;
+use crate::audit::{self, Act, Actor};
 use crate::auth::{fields, password, token};
 use crate::store::accounts::{self, Account, CreateError, NewAccount, Role};
 use crate::store::{sessions, timestamp};
@@ -102,6 +104,7 @@ async fn register(
     responses((status = 200, body = Session), (status = 401, body = Problem, description = "wrong username or password")))]
 async fn sign_in(
     State(state): State<AppState>,
+    request_id: RequestId,
     Json(input): Json<Credentials>,
 ) -> Result<axum::Json<Session>, ApiError> {
     let username = input.username.trim().to_ascii_lowercase();
@@ -120,6 +123,14 @@ async fn sign_in(
     .map_err(|e| anyhow::anyhow!("password check failed: {e}"))?;
     let Some(account) = account else {
         tracing::warn!(%username, "sign-in failed");
+        let act = Act {
+            actor: &Actor::anonymous(),
+            action: "auth.sign-in-failed",
+            target: &format!("username:{username}"),
+            details: serde_json::json!({}),
+            request_id: &request_id.0,
+        };
+        audit::record_alone(&state.store, act).await?;
         return Err(ApiError::Unauthorized("wrong username or password".into()));
     };
     let token = token::generate();

@@ -126,3 +126,30 @@ impl FromRequestParts<AppState> for AdminUser {
         Ok(AdminUser(user))
     }
 }
+
+/// A signed-in staff member (bound to a unit); 401 when anonymous, 403 for
+/// anyone else.
+pub struct StaffUser {
+    pub user: AuthUser,
+    /// The staff member's unit.
+    pub unit: String,
+}
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        match (user.account.role, user.account.unit_id.clone()) {
+            (Role::Staff, Some(unit)) => Ok(StaffUser { user, unit }),
+            _ => Err(ApiError::Forbidden("only staff of a unit may do this".into())),
+        }
+    }
+}
+
+impl AuthUser {
+    /// This account as an actor on the audit trail.
+    pub fn actor(&self) -> crate::audit::Actor {
+        crate::audit::Actor { id: self.account.id.clone(), unit: self.account.unit_id.clone() }
+    }
+}

@@ -8,7 +8,9 @@ mod auth;
 mod extract;
 mod health;
 mod openapi;
+mod plugins;
 mod problem;
+mod registry_error;
 mod request_id;
 mod services;
 mod state;
@@ -28,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(services::router())
         .merge(admin::router())
+        .merge(plugins::router())
         .split_for_parts();
     api.merge(services::call_router())
         .merge(openapi::router(spec))

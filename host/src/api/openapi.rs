@@ -18,6 +18,7 @@ use super::state::AppState;
     tags(
         (name = "services", description = "Services residents can call"),
         (name = "auth", description = "Accounts and sign-in"),
+        (name = "plugins", description = "Plugins: partner units upload, admins review"),
         (name = "admin", description = "Platform administration"),
         (name = "platform", description = "Health of the host"),
     )

@@ -79,6 +79,10 @@ pub enum ApiError {
     /// 503 `service-unavailable`: the service exists but is not serving.
     #[error("{0}")]
     ServiceUnavailable(String),
+    /// Any 4xx with its own problem type (plugin uploads name exactly what
+    /// is wrong with a distinct type each; see `registry_error`).
+    #[error("{detail}")]
+    Refused { status: StatusCode, slug: &'static str, title: &'static str, detail: String, errors: Vec<FieldError> },
     /// 500 `internal`: logged in full, answered vaguely.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -121,6 +125,7 @@ impl ApiError {
             ApiError::Plugin(I::Unavailable(_)) | ApiError::ServiceUnavailable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "service-unavailable", "Service unavailable")
             }
+            ApiError::Refused { status, slug, title, .. } => (*status, slug, title),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
         }
     }
@@ -140,7 +145,7 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let errors = match self {
-            ApiError::Validation(errors) => errors,
+            ApiError::Validation(errors) | ApiError::Refused { errors, .. } => errors,
             _ => Vec::new(),
         };
         let problem = Problem {

@@ -20,6 +20,7 @@ use super::state::AppState;
 use crate::registry::manifest::Localized;
 use crate::runtime::{Invocation, LoadedPlugin};
 use crate::store::accounts::{Account, Role};
+use crate::store::plugins::{self, VersionState};
 use crate::store::units::UnitKind;
 use crate::wit;
 
@@ -133,6 +134,25 @@ fn no_such_service(id: &str) -> ApiError {
     ApiError::NotFound(format!("there is no active service `{id}`"))
 }
 
+/// Why a service that is not active cannot be called: a suspended or
+/// retired one is unavailable (503); an unknown or never-approved one does
+/// not exist as far as callers can tell (404).
+async fn not_serving(state: &AppState, id: &str) -> ApiError {
+    let versions = match plugins::find_plugin(&state.store, id).await {
+        Ok(Some(_)) => plugins::versions(&state.store, id).await.unwrap_or_default(),
+        Ok(None) => return no_such_service(id),
+        Err(e) => return e.into(),
+    };
+    let stopped = versions.iter().rev().find(|v| matches!(v.state, VersionState::Suspended | VersionState::Retired));
+    match stopped {
+        Some(version) => ApiError::ServiceUnavailable(format!(
+            "the service `{id}` is {} and not taking requests",
+            version.state.as_str()
+        )),
+        None => no_such_service(id),
+    }
+}
+
 /// Call a service. Everything after the service id is the service's own
 /// path; each service documents its routes. Anonymous calls are allowed (the
 /// service decides what they may do); a present but invalid token is a 401.
@@ -152,7 +172,7 @@ pub async fn call_service(
     user: MaybeAuthUser,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let plugin = state.runtime.get(&id).ok_or_else(|| no_such_service(&id))?;
+    let Some(plugin) = state.runtime.get(&id) else { return Err(not_serving(&state, &id).await) };
     let (parts, body) = request.into_parts();
     let limit = plugin.limits().max_request_bytes;
     let body = axum::body::to_bytes(body, limit).await.map_err(|_| {

@@ -50,7 +50,10 @@ pub fn verify(entries: &[Entry]) -> Verification {
     for (i, entry) in entries.iter().enumerate() {
         let expected_seq = i as i64 + 1;
         let problem = if entry.seq != expected_seq {
-            Some(format!("expected entry {expected_seq} here, found {} (an entry is missing or was inserted)", entry.seq))
+            Some(format!(
+                "expected entry {expected_seq} here, found {} (an entry is missing or was inserted)",
+                entry.seq
+            ))
         } else if entry.prev_hash != prev_hash {
             Some("does not point at the previous entry's hash".to_owned())
         } else if entry_hash(entry) != entry.hash {
@@ -59,7 +62,12 @@ pub fn verify(entries: &[Entry]) -> Verification {
             None
         };
         if let Some(problem) = problem {
-            return Verification { ok: false, entries: entries.len(), first_broken: Some(entry.seq), problem: Some(problem) };
+            return Verification {
+                ok: false,
+                entries: entries.len(),
+                first_broken: Some(entry.seq),
+                problem: Some(problem),
+            };
         }
         prev_hash = entry.hash.clone();
     }

@@ -47,7 +47,7 @@ pub struct Act<'a> {
 }
 
 /// A recorded entry.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Entry {
     pub seq: i64,
     pub at: String,
@@ -70,7 +70,9 @@ pub async fn record(tx: &mut Transaction<'static, Any>, act: Act<'_>) -> Result<
     // Taking the head row first serialises writers on both backends (a row
     // lock on PostgreSQL, the write lock on SQLite), so two acts can never
     // chain onto the same predecessor.
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").fetch_one(&mut **tx).await?;
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **tx)
+        .await?;
     let (seq, prev_hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
     let mut entry = Entry {
         seq,

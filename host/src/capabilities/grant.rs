@@ -133,7 +133,8 @@ pub fn widening(current: &[Grant], requested: &[Grant]) -> Vec<String> {
             None if ask.scope.is_empty() => changes.push(format!("new capability `{}`", ask.capability)),
             None => changes.push(format!("new capability `{}` ({})", ask.capability, ask.scope.join(", "))),
             Some(now) => {
-                let added: Vec<&str> = ask.scope.iter().filter(|s| !now.scope.contains(s)).map(String::as_str).collect();
+                let added: Vec<&str> =
+                    ask.scope.iter().filter(|s| !now.scope.contains(s)).map(String::as_str).collect();
                 if !added.is_empty() {
                     changes.push(format!("`{}` widened by {}", ask.capability, added.join(", ")));
                 }

@@ -16,17 +16,26 @@ pub struct LogContext {
     version: semver::Version,
     request_id: String,
     lines: u32,
+    granted: bool,
 }
 
 impl LogContext {
-    /// A context for one request.
-    pub fn new(plugin: PluginId, version: semver::Version, request_id: String) -> LogContext {
-        LogContext { plugin, version, request_id, lines: 0 }
+    /// A context for one request; without the grant, lines are dropped.
+    pub fn new(plugin: PluginId, version: semver::Version, request_id: String, granted: bool) -> LogContext {
+        LogContext { plugin, version, request_id, lines: 0, granted }
     }
 }
 
 impl log::Host for LogContext {
     async fn write(&mut self, level: Level, message: String) {
+        if !self.granted {
+            // Denied, like any ungranted capability; noted once per request.
+            if self.lines == 0 {
+                tracing::debug!(target: "plugin", plugin = %self.plugin, request_id = %self.request_id, "log is not granted; dropping lines");
+            }
+            self.lines = 1;
+            return;
+        }
         self.lines += 1;
         if self.lines > MAX_LINES {
             if self.lines == MAX_LINES + 1 {

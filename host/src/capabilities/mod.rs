@@ -5,5 +5,6 @@
 //! (`runtime::state::linker`).
 
 pub mod data;
+pub mod grant;
 pub mod log;
 pub mod wasi;

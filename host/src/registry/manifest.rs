@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use crate::capabilities::grant::{self, Grant};
+
 /// The WIT package every plugin targets.
 pub const PLATFORM_PACKAGE: &str = "onewindow:platform";
 /// The world every plugin implements.
@@ -131,17 +133,19 @@ pub struct Localized {
     pub en: String,
 }
 
-/// Limits the plugin asks for; the host caps them at the platform maxima.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct RequestedLimits {
+/// Limits of a plugin: asked for in its manifest, granted by an admin (at
+/// most what was asked), and capped by the platform maxima when it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
     pub memory_mb: u32,
     pub timeout_ms: u32,
     pub max_concurrency: u32,
 }
 
-impl Default for RequestedLimits {
+impl Default for Limits {
     fn default() -> Self {
-        RequestedLimits { memory_mb: 32, timeout_ms: 2000, max_concurrency: 16 }
+        Limits { memory_mb: 32, timeout_ms: 2000, max_concurrency: 16 }
     }
 }
 
@@ -154,7 +158,9 @@ pub struct Manifest {
     pub world_version: semver::Version,
     pub name: Localized,
     pub description: Localized,
-    pub limits: RequestedLimits,
+    pub limits: Limits,
+    /// The capability kinds requested (see `capabilities::grant`).
+    pub capabilities: Vec<String>,
     pub tables: Vec<TableDef>,
 }
 
@@ -168,6 +174,8 @@ struct RawManifest {
     description: Localized,
     #[serde(default)]
     limits: Option<RawLimits>,
+    #[serde(default)]
+    capabilities: Vec<String>,
     #[serde(default)]
     tables: Vec<RawTable>,
 }
@@ -227,12 +235,40 @@ impl Manifest {
         check_localized("description", &raw.description, 1000)?;
         let limits = check_limits(raw.limits)?;
         let tables = check_tables(raw.tables)?;
-        Ok(Manifest { id, version, world_version, name: raw.name, description: raw.description, limits, tables })
+        let manifest = Manifest {
+            id,
+            version,
+            world_version,
+            name: raw.name,
+            description: raw.description,
+            limits,
+            capabilities: raw.capabilities,
+            tables,
+        };
+        manifest.check_capabilities()?;
+        Ok(manifest)
     }
 
     /// A declared table by name.
     pub fn table(&self, name: &str) -> Option<&TableDef> {
         self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// The grants this manifest requests.
+    pub fn requested_grants(&self) -> Vec<Grant> {
+        grant::requested(self).expect("checked when the manifest was parsed")
+    }
+
+    fn check_capabilities(&self) -> Result<(), ManifestError> {
+        let mut seen = HashSet::new();
+        if let Some(twice) = self.capabilities.iter().find(|c| !seen.insert(c.as_str())) {
+            return Err(problem("capabilities", format!("`{twice}` is listed twice")));
+        }
+        grant::requested(self).map_err(|p| problem("capabilities", p))?;
+        if !self.tables.is_empty() && !self.capabilities.iter().any(|c| c == "data") {
+            return Err(problem("capabilities", "tables are declared, so `data` must be requested"));
+        }
+        Ok(())
     }
 }
 
@@ -272,15 +308,15 @@ fn check_localized(field: &str, text: &Localized, max_chars: usize) -> Result<()
     Ok(())
 }
 
-fn check_limits(raw: Option<RawLimits>) -> Result<RequestedLimits, ManifestError> {
-    let defaults = RequestedLimits::default();
+fn check_limits(raw: Option<RawLimits>) -> Result<Limits, ManifestError> {
+    let defaults = Limits::default();
     let Some(raw) = raw else { return Ok(defaults) };
     let positive = |field: &str, value: Option<u32>, default: u32| match value {
         Some(0) => Err(problem(format!("limits.{field}"), "must be greater than zero")),
         Some(v) => Ok(v),
         None => Ok(default),
     };
-    Ok(RequestedLimits {
+    Ok(Limits {
         memory_mb: positive("memory-mb", raw.memory_mb, defaults.memory_mb)?,
         timeout_ms: positive("timeout-ms", raw.timeout_ms, defaults.timeout_ms)?,
         max_concurrency: positive("max-concurrency", raw.max_concurrency, defaults.max_concurrency)?,
@@ -359,6 +395,7 @@ mod tests {
         id = "guest-book"
         version = "1.2.0"
         world = "onewindow:platform/service@0.1.0"
+        capabilities = ["data", "log"]
         name = { zh = "留言簿", ug = "خاتىرە دەپتىرى", en = "Guest book" }
         description = { zh = "留言", ug = "خاتىرە", en = "Leave a note" }
         [limits]
@@ -377,7 +414,7 @@ mod tests {
         let manifest = Manifest::parse(GOOD).unwrap();
         assert_eq!(manifest.id.as_str(), "guest-book");
         assert_eq!(manifest.version, semver::Version::new(1, 2, 0));
-        assert_eq!(manifest.limits, RequestedLimits { memory_mb: 16, ..RequestedLimits::default() });
+        assert_eq!(manifest.limits, Limits { memory_mb: 16, ..Limits::default() });
         assert_eq!(
             manifest.tables[0].columns[1],
             ColumnDef { name: "stars".into(), ty: ColumnType::Integer, required: false }
@@ -407,6 +444,14 @@ mod tests {
             "tables[0].indexes[0].columns"
         );
         assert_eq!(error_for(r#"name = "entries""#, r#"name = "bad__name""#).field, "tables[0].name");
+        assert_eq!(error_for(r#"["data", "log"]"#, r#"["data", "teleport"]"#).field, "capabilities");
+        assert!(
+            error_for(r#"["data", "log"]"#, r#"["data", "teleport"]"#)
+                .problem
+                .contains("unknown capability `teleport`")
+        );
+        assert_eq!(error_for(r#"["data", "log"]"#, r#"["log"]"#).field, "capabilities");
+        assert_eq!(error_for(r#"["data", "log"]"#, r#"["log", "log", "data"]"#).field, "capabilities");
     }
 
     #[test]

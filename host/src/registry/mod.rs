@@ -1,10 +1,12 @@
-//! The plugin lifecycle: manifests, validation of a component, installation
-//! and activation.
+//! The plugin lifecycle: manifests, validation of a component, upload,
+//! review and approval with grants, versions and rollback.
 
 pub mod first_party;
 pub mod install;
+pub mod lifecycle;
 pub mod manifest;
 pub mod validate;
 
 pub use install::{InstallError, Installer};
+pub use lifecycle::{Context, Registry, RegistryError, ReviewItem};
 pub use manifest::{Manifest, ManifestError, PluginId};

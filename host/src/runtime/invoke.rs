@@ -8,6 +8,7 @@ use super::limits::MemoryLimiter;
 use super::loaded::LoadedPlugin;
 use super::state::InstanceState;
 use crate::capabilities::data::DataContext;
+use crate::capabilities::grant;
 use crate::capabilities::log::LogContext;
 use crate::store::Store;
 use crate::wit::{Request, Response};
@@ -58,7 +59,12 @@ pub async fn invoke(
 
     let state = InstanceState::new(
         DataContext::new(plugin.schema().clone(), store.clone()),
-        LogContext::new(manifest.id.clone(), manifest.version.clone(), request_id.clone()),
+        LogContext::new(
+            manifest.id.clone(),
+            manifest.version.clone(),
+            request_id.clone(),
+            grant::allows(plugin.grants(), "log", None),
+        ),
         MemoryLimiter::new(limits.memory_bytes),
     );
     let mut wasm_store = wasmtime::Store::new(engine, state);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use wasmtime::ResourceLimiter;
 
 use crate::config::RuntimeConfig;
-use crate::registry::manifest::RequestedLimits;
+use crate::registry::manifest::Limits;
 
 /// The limits one plugin runs under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -20,7 +20,7 @@ pub struct PluginLimits {
 
 impl PluginLimits {
     /// The requested limits, each capped at the platform maximum.
-    pub fn new(requested: RequestedLimits, platform: &RuntimeConfig) -> PluginLimits {
+    pub fn new(requested: Limits, platform: &RuntimeConfig) -> PluginLimits {
         PluginLimits {
             memory_bytes: (requested.memory_mb.min(platform.max_memory_mb) as usize) << 20,
             timeout: Duration::from_millis(requested.timeout_ms.min(platform.max_timeout_ms).into()),
@@ -74,8 +74,7 @@ mod tests {
     fn requests_are_capped_by_the_platform() {
         let platform =
             RuntimeConfig { max_memory_mb: 64, max_timeout_ms: 1000, max_concurrency: 8, ..RuntimeConfig::default() };
-        let limits =
-            PluginLimits::new(RequestedLimits { memory_mb: 512, timeout_ms: 300, max_concurrency: 100 }, &platform);
+        let limits = PluginLimits::new(Limits { memory_mb: 512, timeout_ms: 300, max_concurrency: 100 }, &platform);
         assert_eq!(limits.memory_bytes, 64 << 20);
         assert_eq!(limits.timeout, Duration::from_millis(300));
         assert_eq!(limits.max_concurrency, 8);

@@ -9,13 +9,25 @@ use wasmtime::component::{Component, Linker};
 use super::limits::PluginLimits;
 use super::state::InstanceState;
 use crate::capabilities::data::PluginSchema;
+use crate::capabilities::grant::Grant;
 use crate::config::RuntimeConfig;
-use crate::registry::manifest::Manifest;
+use crate::registry::manifest::{Limits, Manifest};
+
+/// What a version runs with: its manifest and exact bytes, and the grants
+/// and limits an admin approved (never more than the manifest asked for).
+pub struct Approval {
+    pub manifest: Manifest,
+    pub sha256: String,
+    pub grants: Vec<Grant>,
+    pub limits: Limits,
+}
 use crate::wit::ServicePre;
 
-/// An active plugin version.
+/// An active plugin version, with what its admin granted it.
 pub struct LoadedPlugin {
     manifest: Manifest,
+    sha256: String,
+    grants: Vec<Grant>,
     schema: Arc<PluginSchema>,
     pre: ServicePre<InstanceState>,
     limits: PluginLimits,
@@ -28,15 +40,26 @@ impl LoadedPlugin {
     pub fn prepare(
         linker: &Linker<InstanceState>,
         component: &Component,
-        manifest: Manifest,
+        approval: Approval,
         platform: &RuntimeConfig,
     ) -> anyhow::Result<LoadedPlugin> {
         let instance_pre = linker.instantiate_pre(component).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         let pre = ServicePre::new(instance_pre).map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        let limits = PluginLimits::new(manifest.limits, platform);
-        let schema = Arc::new(PluginSchema::new(&manifest));
+        let Approval { manifest, sha256, grants, limits } = approval;
+        let limits = PluginLimits::new(limits, platform);
+        let schema = Arc::new(PluginSchema::new(&manifest, &grants));
         let slots = Arc::new(Semaphore::new(limits.max_concurrency as usize));
-        Ok(LoadedPlugin { manifest, schema, pre, limits, slots })
+        Ok(LoadedPlugin { manifest, sha256, grants, schema, pre, limits, slots })
+    }
+
+    /// The sha256 of the component serving.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// What it was granted.
+    pub fn grants(&self) -> &[Grant] {
+        &self.grants
     }
 
     /// The plugin's manifest.

@@ -17,11 +17,11 @@ use wasmtime::component::{Component, Linker};
 pub use artifact_cache::{ArtifactCache, CompileError};
 pub use invoke::{Invocation, InvokeError};
 pub use limits::PluginLimits;
-pub use loaded::LoadedPlugin;
+pub use loaded::{Approval, LoadedPlugin};
 pub use state::InstanceState;
 
 use crate::config::RuntimeConfig;
-use crate::registry::manifest::{Manifest, PluginId};
+use crate::registry::manifest::PluginId;
 use crate::store::Store;
 
 /// The plugin runtime: what the API calls into.
@@ -64,9 +64,9 @@ impl Runtime {
         self.cache.load_or_compile(&self.engine, sha256, bytes)
     }
 
-    /// Prepares a compiled component to serve as `manifest`'s plugin.
-    pub fn prepare(&self, manifest: Manifest, component: &Component) -> anyhow::Result<LoadedPlugin> {
-        LoadedPlugin::prepare(&self.linker, component, manifest, &self.config)
+    /// Prepares a compiled component to serve with what was approved.
+    pub fn prepare(&self, approval: Approval, component: &Component) -> anyhow::Result<LoadedPlugin> {
+        LoadedPlugin::prepare(&self.linker, component, approval, &self.config)
     }
 
     /// Routes new calls for this plugin to `plugin`. Calls in flight keep
@@ -74,6 +74,12 @@ impl Runtime {
     pub fn activate(&self, plugin: LoadedPlugin) {
         let mut active = self.active.write().expect("runtime lock poisoned");
         active.insert(plugin.manifest().id.clone(), Arc::new(plugin));
+    }
+
+    /// Stops routing new calls to this plugin (suspended or retired).
+    /// Calls in flight finish.
+    pub fn deactivate(&self, id: &PluginId) {
+        self.active.write().expect("runtime lock poisoned").remove(id);
     }
 
     /// The active version of a plugin.

@@ -46,6 +46,8 @@ pub struct Account {
     pub unit_id: Option<String>,
     /// The kind of that unit.
     pub unit_kind: Option<UnitKind>,
+    /// A disabled account cannot sign in.
+    pub disabled: bool,
 }
 
 /// A new account to store. The password is already hashed.
@@ -66,7 +68,7 @@ pub enum CreateError {
     Database(#[from] sqlx::Error),
 }
 
-const SELECT: &str = "SELECT a.id, a.username, a.display_name, a.role, a.unit_id, u.kind AS unit_kind \
+const SELECT: &str = "SELECT a.id, a.username, a.display_name, a.role, a.unit_id, u.kind AS unit_kind, a.disabled \
                       FROM accounts a LEFT JOIN units u ON u.id = a.unit_id";
 
 /// Stores a new account and returns it.
@@ -113,6 +115,39 @@ pub async fn find_by_id(store: &Store, id: &str) -> Result<Option<Account>, sqlx
     row.map(|row| from_row(&row)).transpose()
 }
 
+/// Accounts, optionally of one role and/or unit, by username.
+pub async fn list(store: &Store, role: Option<Role>, unit: Option<&str>) -> Result<Vec<Account>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE ($1 = '' OR a.role = $1) AND ($2 = '' OR a.unit_id = $2) ORDER BY a.username");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(role.map_or("", Role::as_str))
+        .bind(unit.unwrap_or(""))
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Disables or re-enables an account; disabling also ends its sessions.
+/// False if there is no such account.
+pub async fn set_disabled(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: &str,
+    disabled: bool,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
+        .bind(disabled)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    if disabled {
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
+            .bind(timestamp::now())
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(result.rows_affected() > 0)
+}
+
 /// How many enabled admins exist.
 pub async fn count_admins(store: &Store) -> Result<i64, sqlx::Error> {
     sqlx::query("SELECT COUNT(*) FROM accounts WHERE role = $1 AND disabled = $2")
@@ -133,5 +168,14 @@ pub(super) fn from_row(row: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> 
         role: Role::parse(&role)?,
         unit_id: row.try_get("unit_id")?,
         unit_kind: unit_kind.as_deref().and_then(UnitKind::parse),
+        disabled: decode_bool(row, "disabled")?,
     })
+}
+
+/// Booleans are integers on SQLite and booleans on PostgreSQL.
+fn decode_bool(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    match row.try_get::<bool, _>(column) {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(row.try_get::<i64, _>(column)? != 0),
+    }
 }

@@ -4,7 +4,9 @@
 
 use crate::registry::manifest::{Manifest, PluginId, TableDef};
 
-use super::{Backend, Store};
+use sqlx::{Any, Transaction};
+
+use super::Backend;
 
 /// The physical name of a plugin's table.
 pub fn physical_name(plugin: &PluginId, table: &str) -> String {
@@ -28,15 +30,20 @@ pub fn create_statements(backend: Backend, plugin: &PluginId, table: &TableDef) 
     statements
 }
 
-/// Creates every table of `manifest` in one transaction.
-pub async fn create_all(store: &Store, manifest: &Manifest) -> Result<(), sqlx::Error> {
-    let mut tx = store.pool().begin().await?;
+/// Creates every table of `manifest` (those that do not exist yet) inside
+/// `tx`: both backends have transactional DDL, so a failed approval leaves
+/// no tables behind.
+pub async fn create_all(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    manifest: &Manifest,
+) -> Result<(), sqlx::Error> {
     for table in &manifest.tables {
-        for statement in create_statements(store.backend(), &manifest.id, table) {
-            sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *tx).await?;
+        for statement in create_statements(backend, &manifest.id, table) {
+            sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut **tx).await?;
         }
     }
-    tx.commit().await
+    Ok(())
 }
 
 #[cfg(test)]

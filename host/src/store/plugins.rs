@@ -1,20 +1,31 @@
 //! Stored plugins and their versions. Every uploaded version is kept with
-//! its bytes and sha256, so any approved version can be activated again.
+//! its bytes, its sha256 and what it asked for, so an admin can review it
+//! and any approved version can be made active again.
+//!
+//! State changes take a transaction from the caller, so the act and its
+//! audit entry commit together.
 
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use super::{Store, timestamp};
+use crate::capabilities::grant::Grant;
+use crate::registry::manifest::Limits;
 
 /// A version's lifecycle state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum VersionState {
+    /// Uploaded, waiting for review; not callable.
     Pending,
+    /// Serving calls (at most one version of a plugin).
     Active,
+    /// Refused by an admin.
     Rejected,
+    /// Stopped by an admin; can be resumed.
     Suspended,
+    /// Withdrawn for good.
     Retired,
-    /// Was active; another version of the plugin is active now.
+    /// Was active; another version is active now. Can be rolled back to.
     Superseded,
 }
 
@@ -30,20 +41,53 @@ impl VersionState {
             VersionState::Superseded => "superseded",
         }
     }
+
+    fn parse(text: &str) -> Result<VersionState, sqlx::Error> {
+        Ok(match text {
+            "pending" => VersionState::Pending,
+            "active" => VersionState::Active,
+            "rejected" => VersionState::Rejected,
+            "suspended" => VersionState::Suspended,
+            "retired" => VersionState::Retired,
+            "superseded" => VersionState::Superseded,
+            other => return Err(sqlx::Error::Decode(format!("unknown version state {other}").into())),
+        })
+    }
 }
 
-/// A stored version, with its component bytes.
-#[derive(Debug, Clone)]
-pub struct StoredVersion {
+/// A stored version, without its bytes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct VersionRecord {
     pub plugin_id: String,
     pub version: String,
     pub sha256: String,
-    pub component: Vec<u8>,
+    pub size: i64,
+    pub state: VersionState,
+    /// The manifest as uploaded (TOML).
     pub manifest: String,
-    pub state: String,
+    pub requested: Vec<Grant>,
+    pub requested_limits: Limits,
+    pub granted: Option<Vec<Grant>>,
+    pub granted_limits: Option<Limits>,
+    pub uploaded_by: String,
+    pub uploaded_unit: Option<String>,
+    pub uploaded_at: String,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<String>,
+    pub review_note: Option<String>,
 }
 
-/// A version to store.
+/// A plugin: its owner and which version serves.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct PluginRecord {
+    pub id: String,
+    /// The unit that owns it; none for the platform's own plugins.
+    pub owner_unit: Option<String>,
+    pub active_version: Option<String>,
+    pub created_at: String,
+}
+
+/// A version to store as pending.
 pub struct NewVersion<'a> {
     pub plugin_id: &'a str,
     pub owner_unit: Option<&'a str>,
@@ -51,26 +95,71 @@ pub struct NewVersion<'a> {
     pub sha256: &'a str,
     pub component: &'a [u8],
     pub manifest: &'a str,
-    pub installed_by: &'a str,
+    pub requested: &'a [Grant],
+    pub requested_limits: Limits,
+    pub uploaded_by: &'a str,
+    pub uploaded_unit: Option<&'a str>,
+}
+
+const VERSION_COLUMNS: &str = "plugin_id, version, sha256, size, state, manifest, requested, requested_limits, granted, \
+     granted_limits, uploaded_by, uploaded_unit, uploaded_at, reviewed_by, reviewed_at, review_note";
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("grants and limits always serialise")
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn version_from_row(row: &sqlx::any::AnyRow) -> Result<VersionRecord, sqlx::Error> {
+    let granted: Option<String> = row.try_get("granted")?;
+    let granted_limits: Option<String> = row.try_get("granted_limits")?;
+    Ok(VersionRecord {
+        plugin_id: row.try_get("plugin_id")?,
+        version: row.try_get("version")?,
+        sha256: row.try_get("sha256")?,
+        size: row.try_get("size")?,
+        state: VersionState::parse(&row.try_get::<String, _>("state")?)?,
+        manifest: row.try_get("manifest")?,
+        requested: from_json(&row.try_get::<String, _>("requested")?)?,
+        requested_limits: from_json(&row.try_get::<String, _>("requested_limits")?)?,
+        granted: granted.as_deref().map(from_json).transpose()?,
+        granted_limits: granted_limits.as_deref().map(from_json).transpose()?,
+        uploaded_by: row.try_get("uploaded_by")?,
+        uploaded_unit: row.try_get("uploaded_unit")?,
+        uploaded_at: row.try_get("uploaded_at")?,
+        reviewed_by: row.try_get("reviewed_by")?,
+        reviewed_at: row.try_get("reviewed_at")?,
+        review_note: row.try_get("review_note")?,
+    })
+}
+
+fn plugin_from_row(row: &sqlx::any::AnyRow) -> Result<PluginRecord, sqlx::Error> {
+    Ok(PluginRecord {
+        id: row.try_get("id")?,
+        owner_unit: row.try_get("owner_unit")?,
+        active_version: row.try_get("active_version")?,
+        created_at: row.try_get("created_at")?,
+    })
 }
 
 /// Stores a version (and the plugin, the first time) as `pending`.
-pub async fn insert_version(store: &Store, new: NewVersion<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert_version(tx: &mut Transaction<'static, Any>, new: NewVersion<'_>) -> Result<(), sqlx::Error> {
     let now = timestamp::now();
-    let mut tx = store.pool().begin().await?;
     let exists =
-        sqlx::query("SELECT id FROM plugins WHERE id = $1").bind(new.plugin_id).fetch_optional(&mut *tx).await?;
+        sqlx::query("SELECT id FROM plugins WHERE id = $1").bind(new.plugin_id).fetch_optional(&mut **tx).await?;
     if exists.is_none() {
         sqlx::query("INSERT INTO plugins (id, owner_unit, active_version, created_at) VALUES ($1, $2, NULL, $3)")
             .bind(new.plugin_id)
             .bind(new.owner_unit)
             .bind(&now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
     sqlx::query(
-        "INSERT INTO plugin_versions (plugin_id, version, sha256, size, component, manifest, state, installed_by, installed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO plugin_versions (plugin_id, version, sha256, size, component, manifest, state, requested, \
+         requested_limits, uploaded_by, uploaded_unit, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(new.plugin_id)
     .bind(new.version)
@@ -79,69 +168,165 @@ pub async fn insert_version(store: &Store, new: NewVersion<'_>) -> Result<(), sq
     .bind(new.component.to_vec())
     .bind(new.manifest)
     .bind(VersionState::Pending.as_str())
-    .bind(new.installed_by)
+    .bind(json(&new.requested))
+    .bind(json(&new.requested_limits))
+    .bind(new.uploaded_by)
+    .bind(new.uploaded_unit)
     .bind(&now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
-/// A version's sha256 and state, if stored.
-pub async fn version_state(
-    store: &Store,
-    plugin_id: &str,
-    version: &str,
-) -> Result<Option<(String, String)>, sqlx::Error> {
-    let row = sqlx::query("SELECT sha256, state FROM plugin_versions WHERE plugin_id = $1 AND version = $2")
-        .bind(plugin_id)
-        .bind(version)
+/// A plugin by id.
+pub async fn find_plugin(store: &Store, id: &str) -> Result<Option<PluginRecord>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, owner_unit, active_version, created_at FROM plugins WHERE id = $1")
+        .bind(id)
         .fetch_optional(store.pool())
         .await?;
-    row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?))).transpose()
+    row.as_ref().map(plugin_from_row).transpose()
 }
 
-/// Makes `version` the plugin's only active version.
-pub async fn activate(store: &Store, plugin_id: &str, version: &str) -> Result<(), sqlx::Error> {
-    let mut tx = store.pool().begin().await?;
+/// Every plugin, or those of one unit.
+pub async fn list_plugins(store: &Store, owner_unit: Option<&str>) -> Result<Vec<PluginRecord>, sqlx::Error> {
+    let rows = match owner_unit {
+        Some(unit) => {
+            sqlx::query(
+                "SELECT id, owner_unit, active_version, created_at FROM plugins WHERE owner_unit = $1 ORDER BY id",
+            )
+            .bind(unit)
+            .fetch_all(store.pool())
+            .await?
+        }
+        None => {
+            sqlx::query("SELECT id, owner_unit, active_version, created_at FROM plugins ORDER BY id")
+                .fetch_all(store.pool())
+                .await?
+        }
+    };
+    rows.iter().map(plugin_from_row).collect()
+}
+
+/// One version.
+pub async fn find_version(store: &Store, plugin_id: &str, version: &str) -> Result<Option<VersionRecord>, sqlx::Error> {
+    let sql = format!("SELECT {VERSION_COLUMNS} FROM plugin_versions WHERE plugin_id = $1 AND version = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plugin_id).bind(version).fetch_optional(store.pool()).await?;
+    row.as_ref().map(version_from_row).transpose()
+}
+
+/// Every version of a plugin, oldest upload first.
+pub async fn versions(store: &Store, plugin_id: &str) -> Result<Vec<VersionRecord>, sqlx::Error> {
+    let sql =
+        format!("SELECT {VERSION_COLUMNS} FROM plugin_versions WHERE plugin_id = $1 ORDER BY uploaded_at, version");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(plugin_id).fetch_all(store.pool()).await?;
+    rows.iter().map(version_from_row).collect()
+}
+
+/// Every version in a state, by plugin.
+pub async fn versions_in_state(store: &Store, state: VersionState) -> Result<Vec<VersionRecord>, sqlx::Error> {
+    let sql = format!("SELECT {VERSION_COLUMNS} FROM plugin_versions WHERE state = $1 ORDER BY plugin_id, uploaded_at");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(state.as_str()).fetch_all(store.pool()).await?;
+    rows.iter().map(version_from_row).collect()
+}
+
+/// A version's component bytes.
+pub async fn component(store: &Store, plugin_id: &str, version: &str) -> Result<Vec<u8>, sqlx::Error> {
+    sqlx::query("SELECT component FROM plugin_versions WHERE plugin_id = $1 AND version = $2")
+        .bind(plugin_id)
+        .bind(version)
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)
+}
+
+/// Records an approval: grants, limits, reviewer.
+pub async fn set_granted(
+    tx: &mut Transaction<'static, Any>,
+    plugin_id: &str,
+    version: &str,
+    granted: &[Grant],
+    limits: Limits,
+    reviewer: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE plugin_versions SET granted = $1, granted_limits = $2, reviewed_by = $3, reviewed_at = $4 \
+         WHERE plugin_id = $5 AND version = $6",
+    )
+    .bind(json(&granted))
+    .bind(json(&limits))
+    .bind(reviewer)
+    .bind(timestamp::now())
+    .bind(plugin_id)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records a rejection.
+pub async fn set_rejected(
+    tx: &mut Transaction<'static, Any>,
+    plugin_id: &str,
+    version: &str,
+    reviewer: &str,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE plugin_versions SET state = $1, reviewed_by = $2, reviewed_at = $3, review_note = $4 WHERE plugin_id = $5 AND version = $6",
+    )
+    .bind(VersionState::Rejected.as_str())
+    .bind(reviewer)
+    .bind(timestamp::now())
+    .bind(reason)
+    .bind(plugin_id)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Makes `version` the plugin's only active version; the one active before
+/// (if any) becomes superseded.
+pub async fn activate(tx: &mut Transaction<'static, Any>, plugin_id: &str, version: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE plugin_versions SET state = $1 WHERE plugin_id = $2 AND state = $3 AND version <> $4")
         .bind(VersionState::Superseded.as_str())
         .bind(plugin_id)
         .bind(VersionState::Active.as_str())
         .bind(version)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    sqlx::query("UPDATE plugin_versions SET state = $1 WHERE plugin_id = $2 AND version = $3")
-        .bind(VersionState::Active.as_str())
-        .bind(plugin_id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
+    set_state(tx, plugin_id, version, VersionState::Active).await?;
     sqlx::query("UPDATE plugins SET active_version = $1 WHERE id = $2")
         .bind(version)
         .bind(plugin_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await
+    Ok(())
 }
 
-/// Every active version, with its bytes, for loading at start.
-pub async fn active_versions(store: &Store) -> Result<Vec<StoredVersion>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT plugin_id, version, sha256, component, manifest, state FROM plugin_versions WHERE state = $1 ORDER BY plugin_id",
-    )
-    .bind(VersionState::Active.as_str())
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(StoredVersion {
-                plugin_id: row.try_get("plugin_id")?,
-                version: row.try_get("version")?,
-                sha256: row.try_get("sha256")?,
-                component: row.try_get("component")?,
-                manifest: row.try_get("manifest")?,
-                state: row.try_get("state")?,
-            })
-        })
-        .collect()
+/// Takes a version out of service (suspended or retired).
+pub async fn deactivate(
+    tx: &mut Transaction<'static, Any>,
+    plugin_id: &str,
+    version: &str,
+    state: VersionState,
+) -> Result<(), sqlx::Error> {
+    set_state(tx, plugin_id, version, state).await?;
+    sqlx::query("UPDATE plugins SET active_version = NULL WHERE id = $1").bind(plugin_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn set_state(
+    tx: &mut Transaction<'static, Any>,
+    plugin_id: &str,
+    version: &str,
+    state: VersionState,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE plugin_versions SET state = $1 WHERE plugin_id = $2 AND version = $3")
+        .bind(state.as_str())
+        .bind(plugin_id)
+        .bind(version)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

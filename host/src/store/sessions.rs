@@ -21,7 +21,7 @@ pub async fn create(store: &Store, token_hash: &str, account_id: &str, expires_a
 /// The account of a live session: not expired, not revoked, account enabled.
 pub async fn account_for(store: &Store, token_hash: &str) -> Result<Option<Account>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT a.id, a.username, a.display_name, a.role, a.unit_id, u.kind AS unit_kind \
+        "SELECT a.id, a.username, a.display_name, a.role, a.unit_id, u.kind AS unit_kind, a.disabled \
          FROM sessions s JOIN accounts a ON a.id = s.account_id LEFT JOIN units u ON u.id = a.unit_id \
          WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND a.disabled = $3",
     )

@@ -1,7 +1,7 @@
 //! Units: police stations and their community offices, community
 //! committees, the judicial office and the utility partner units.
 
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use super::{Store, timestamp};
 
@@ -39,13 +39,16 @@ impl UnitKind {
 }
 
 /// A unit.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Unit {
     pub id: String,
     pub kind: UnitKind,
     pub name_zh: String,
     pub name_ug: String,
     pub name_en: String,
+    /// Address, phone, opening hours: free text.
+    #[serde(default)]
+    pub contact: String,
 }
 
 /// The units a fresh platform starts with (admins can edit them later).
@@ -116,7 +119,7 @@ pub async fn seed_defaults(store: &Store) -> Result<(), sqlx::Error> {
 
 /// A unit by id.
 pub async fn find(store: &Store, id: &str) -> Result<Option<Unit>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, kind, name_zh, name_ug, name_en FROM units WHERE id = $1")
+    let row = sqlx::query("SELECT id, kind, name_zh, name_ug, name_en, contact FROM units WHERE id = $1")
         .bind(id)
         .fetch_optional(store.pool())
         .await?;
@@ -125,7 +128,7 @@ pub async fn find(store: &Store, id: &str) -> Result<Option<Unit>, sqlx::Error> 
 
 /// Every unit, by id.
 pub async fn list(store: &Store) -> Result<Vec<Unit>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, kind, name_zh, name_ug, name_en FROM units ORDER BY id")
+    let rows = sqlx::query("SELECT id, kind, name_zh, name_ug, name_en, contact FROM units ORDER BY id")
         .fetch_all(store.pool())
         .await?;
     rows.iter().map(from_row).collect()
@@ -139,5 +142,41 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Unit, sqlx::Error> {
         name_zh: row.try_get("name_zh")?,
         name_ug: row.try_get("name_ug")?,
         name_en: row.try_get("name_en")?,
+        contact: row.try_get("contact")?,
     })
+}
+
+/// Stores a new unit; false if the id is taken.
+pub async fn create(tx: &mut Transaction<'static, Any>, unit: &Unit) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT INTO units (id, kind, name_zh, name_ug, name_en, contact, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&unit.id)
+    .bind(unit.kind.as_str())
+    .bind(&unit.name_zh)
+    .bind(&unit.name_ug)
+    .bind(&unit.name_en)
+    .bind(&unit.contact)
+    .bind(timestamp::now())
+    .execute(&mut **tx)
+    .await;
+    match result {
+        Err(e) if super::is_unique_violation(&e) => Ok(false),
+        other => other.map(|_| true),
+    }
+}
+
+/// Replaces a unit's kind, names and contact; false if there is no such unit.
+pub async fn update(tx: &mut Transaction<'static, Any>, unit: &Unit) -> Result<bool, sqlx::Error> {
+    let result =
+        sqlx::query("UPDATE units SET kind = $1, name_zh = $2, name_ug = $3, name_en = $4, contact = $5 WHERE id = $6")
+            .bind(unit.kind.as_str())
+            .bind(&unit.name_zh)
+            .bind(&unit.name_ug)
+            .bind(&unit.name_en)
+            .bind(&unit.contact)
+            .bind(&unit.id)
+            .execute(&mut **tx)
+            .await?;
+    Ok(result.rows_affected() > 0)
 }

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use sqlx::{Any, Transaction};
 use wasmtime::component::{HasSelf, Linker};
 
+use crate::capabilities::grant::{self, Grant};
 use crate::registry::manifest::{Manifest, PluginId};
 use crate::store::{Store, plugin_tables};
 use crate::wit::CapabilityError as DataError;
@@ -22,32 +23,39 @@ use crate::wit::onewindow::platform::data::{self, Assignment, Condition, Rows, S
 
 use sql::{SchemaTable, Statement};
 
-/// The tables one plugin may reach, by manifest name.
+/// The tables one plugin may reach, by manifest name: those it declared
+/// and was granted.
 #[derive(Debug)]
 pub struct PluginSchema {
     plugin: PluginId,
-    tables: HashMap<String, SchemaTable>,
+    granted: HashMap<String, SchemaTable>,
+    declared_only: Vec<String>,
 }
 
 impl PluginSchema {
-    /// The schema of a manifest's own tables.
-    pub fn new(manifest: &Manifest) -> PluginSchema {
-        let tables = manifest
-            .tables
-            .iter()
-            .map(|def| {
+    /// The schema of a manifest's own tables, narrowed to the `data` grant.
+    pub fn new(manifest: &Manifest, grants: &[Grant]) -> PluginSchema {
+        let (mut granted, mut declared_only) = (HashMap::new(), Vec::new());
+        for def in &manifest.tables {
+            if grant::allows(grants, "data", Some(&def.name)) {
                 let physical = plugin_tables::physical_name(&manifest.id, &def.name);
-                (def.name.clone(), SchemaTable { physical, def: def.clone() })
-            })
-            .collect();
-        PluginSchema { plugin: manifest.id.clone(), tables }
+                granted.insert(def.name.clone(), SchemaTable { physical, def: def.clone() });
+            } else {
+                declared_only.push(def.name.clone());
+            }
+        }
+        PluginSchema { plugin: manifest.id.clone(), granted, declared_only }
     }
 
     fn table(&self, name: &str) -> Result<&SchemaTable, DataError> {
-        // A table the plugin did not declare behaves as if it did not exist.
-        self.tables
-            .get(name)
-            .ok_or_else(|| DataError::NotFound(format!("plugin {} has no table `{name}`", self.plugin)))
+        if let Some(table) = self.granted.get(name) {
+            return Ok(table);
+        }
+        if self.declared_only.iter().any(|t| t == name) {
+            return Err(DataError::AccessDenied(format!("table `{name}` is not granted to plugin {}", self.plugin)));
+        }
+        // Anything else (another plugin's table, say) behaves as if it did not exist.
+        Err(DataError::NotFound(format!("plugin {} has no table `{name}`", self.plugin)))
     }
 }
 

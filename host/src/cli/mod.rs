@@ -6,6 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod client;
+mod remote;
+
+use remote::{AuditCommand, PluginCommand, Remote, StaffCommand, UnitCommand};
+
 use crate::auth::password;
 use crate::config::{Config, Overrides};
 use crate::startup::{Application, shutdown_signal};
@@ -27,6 +32,41 @@ enum Command {
     /// Manage admin accounts directly in the database.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Sign in to a running host and save the token (password from stdin).
+    Login {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Upload, review and manage plugins.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// List and create units (admins).
+    Unit {
+        #[command(subcommand)]
+        command: UnitCommand,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Create staff accounts (admins).
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Read and verify the audit trail (admins).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+        #[command(flatten)]
+        remote: Remote,
+    },
 }
 
 /// Where the configuration comes from.
@@ -99,6 +139,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(AdminCommand::Create { config, username, display_name, password_stdin }) => {
             create_admin(config, &username, &display_name, password_stdin).await
         }
+        Command::Login { username, remote } => remote::login(remote, &username).await,
+        Command::Plugin { command, remote } => remote::plugin(remote, command).await,
+        Command::Unit { command, remote } => remote::unit(remote, command).await,
+        Command::Staff { command, remote } => remote::staff(remote, command).await,
+        Command::Audit { command, remote } => remote::audit(remote, command).await,
     }
 }
 

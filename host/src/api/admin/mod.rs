@@ -1,0 +1,20 @@
+//! Platform administration: accounts, units, plugin review and lifecycle,
+//! and the audit trail. Every route here needs an admin; every change is
+//! recorded on the audit trail.
+
+mod accounts;
+mod audit;
+mod reviews;
+mod units;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use super::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(accounts::router())
+        .merge(units::router())
+        .merge(reviews::router())
+        .merge(audit::router())
+}

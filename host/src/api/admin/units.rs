@@ -1,0 +1,133 @@
+//! Units: list, create, edit.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::api::extract::{AdminUser, Json};
+use crate::api::problem::{ApiError, FieldError, Problem};
+use crate::api::request_id::RequestId;
+use crate::api::state::AppState;
+use crate::audit::{self, Act};
+use crate::store::units::{self, Unit, UnitKind};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_units, create_unit)).routes(routes!(update_unit))
+}
+
+/// Every unit.
+#[utoipa::path(get, path = "/api/v1/admin/units", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Unit>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_units(State(state): State<AppState>, _admin: AdminUser) -> Result<axum::Json<Vec<Unit>>, ApiError> {
+    Ok(axum::Json(units::list(&state.store).await?))
+}
+
+/// A unit's editable fields.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitFields {
+    kind: UnitKind,
+    name_zh: String,
+    name_ug: String,
+    name_en: String,
+    #[serde(default)]
+    contact: String,
+}
+
+/// A new unit.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUnit {
+    /// 2–40 characters: lower-case letters, digits and hyphens, e.g. `police-north`.
+    id: String,
+    #[serde(flatten)]
+    fields: UnitFields,
+}
+
+fn check(id: &str, fields: UnitFields) -> Result<Unit, ApiError> {
+    let mut problems = Vec::new();
+    let id_ok =
+        (2..=40).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !id_ok {
+        problems.push(FieldError::new("id", "must be 2 to 40 lower-case letters, digits and hyphens"));
+    }
+    for (field, value) in [("name_zh", &fields.name_zh), ("name_ug", &fields.name_ug), ("name_en", &fields.name_en)] {
+        if !(1..=80).contains(&value.trim().chars().count()) {
+            problems.push(FieldError::new(field, "must be 1 to 80 characters"));
+        }
+    }
+    if fields.contact.chars().count() > 500 {
+        problems.push(FieldError::new("contact", "must be at most 500 characters"));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    Ok(Unit {
+        id: id.to_owned(),
+        kind: fields.kind,
+        name_zh: fields.name_zh.trim().to_owned(),
+        name_ug: fields.name_ug.trim().to_owned(),
+        name_en: fields.name_en.trim().to_owned(),
+        contact: fields.contact.trim().to_owned(),
+    })
+}
+
+/// Create a unit.
+#[utoipa::path(post, path = "/api/v1/admin/units", tag = "admin", security(("bearer" = [])), request_body = NewUnit,
+    responses((status = 201, body = Unit), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_unit(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    request_id: RequestId,
+    Json(input): Json<NewUnit>,
+) -> Result<(StatusCode, axum::Json<Unit>), ApiError> {
+    let unit = check(&input.id, input.fields)?;
+    let mut tx = state.store.pool().begin().await?;
+    if !units::create(&mut tx, &unit).await? {
+        return Err(ApiError::Conflict(format!("there is already a unit `{}`", unit.id)));
+    }
+    record(&mut tx, &admin, &request_id, "unit.create", &unit).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, axum::Json(unit)))
+}
+
+/// Edit a unit's kind, names and contact details.
+#[utoipa::path(put, path = "/api/v1/admin/units/{id}", tag = "admin", security(("bearer" = [])), request_body = UnitFields,
+    params(("id" = String, Path, description = "unit id")),
+    responses((status = 200, body = Unit), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn update_unit(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    request_id: RequestId,
+    Path(id): Path<String>,
+    Json(input): Json<UnitFields>,
+) -> Result<axum::Json<Unit>, ApiError> {
+    let unit = check(&id, input)?;
+    let mut tx = state.store.pool().begin().await?;
+    if !units::update(&mut tx, &unit).await? {
+        return Err(ApiError::NotFound(format!("there is no unit `{id}`")));
+    }
+    record(&mut tx, &admin, &request_id, "unit.update", &unit).await?;
+    tx.commit().await?;
+    Ok(axum::Json(unit))
+}
+
+async fn record(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    admin: &AdminUser,
+    request_id: &RequestId,
+    action: &str,
+    unit: &Unit,
+) -> Result<(), ApiError> {
+    let actor = admin.0.actor();
+    let details = serde_json::to_value(unit).unwrap_or_default();
+    audit::record(
+        tx,
+        Act { actor: &actor, action, target: &format!("unit:{}", unit.id), details, request_id: &request_id.0 },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! Plugins for partner units: upload a new plugin or version, and see your
+//! unit's plugins. (Admins see every plugin; review is under `admin`.)
+
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+use super::extract::{AuthUser, StaffUser};
+use super::problem::{ApiError, Problem};
+use super::request_id::RequestId;
+use super::state::AppState;
+use crate::registry::validate::MAX_COMPONENT_BYTES;
+use crate::registry::{Context, Registry};
+use crate::store::accounts::Role;
+use crate::store::plugins::{self, PluginRecord, VersionRecord};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(upload).layer(DefaultBodyLimit::max(MAX_COMPONENT_BYTES + (1 << 20))))
+        .routes(routes!(list))
+        .routes(routes!(show))
+}
+
+/// A plugin with all its versions.
+#[derive(Serialize, ToSchema)]
+pub struct PluginView {
+    plugin: PluginRecord,
+    versions: Vec<VersionRecord>,
+}
+
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Documents the form for OpenAPI only.
+struct UploadForm {
+    /// The plugin's `plugin.toml`.
+    manifest: String,
+    /// The component (`.wasm`) built for wasm32-wasip2.
+    #[schema(format = Binary, content_media_type = "application/wasm")]
+    component: Vec<u8>,
+}
+
+/// Upload a plugin version (staff of the owning unit). Stored as `pending`
+/// until an admin approves it; refused uploads are recorded on the audit
+/// trail and otherwise leave no trace.
+#[utoipa::path(post, path = "/api/v1/plugins", tag = "plugins", security(("bearer" = [])),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = VersionRecord), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "version-not-newer"), (status = 413, body = Problem),
+        (status = 422, body = Problem, description = "invalid-manifest, not-wasm, core-module, invalid-component, forbidden-import, unsupported-version or wrong-world")))]
+async fn upload(
+    State(state): State<AppState>,
+    staff: Result<StaffUser, ApiError>,
+    request_id: RequestId,
+    mut form: Multipart,
+) -> Result<(StatusCode, axum::Json<VersionRecord>), ApiError> {
+    let staff = match staff {
+        Ok(staff) => staff,
+        Err(refusal) => {
+            // Read the (size-limited) body before refusing: a client still
+            // sending a component otherwise sees a reset, not the problem.
+            while let Ok(Some(field)) = form.next_field().await {
+                let _ = field.bytes().await;
+            }
+            return Err(refusal);
+        }
+    };
+    let (mut manifest, mut component) = (None, None);
+    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("manifest") => manifest = Some(field.text().await.map_err(multipart_error)?),
+            Some("component") => component = Some(field.bytes().await.map_err(multipart_error)?),
+            Some(other) => return Err(ApiError::field(other, "unknown form field; send `manifest` and `component`")),
+            None => return Err(ApiError::BadRequest("a form field has no name".into())),
+        }
+    }
+    let mut missing = Vec::new();
+    if manifest.is_none() {
+        missing.push(super::problem::FieldError::new("manifest", "is required (the plugin.toml text)"));
+    }
+    if component.is_none() {
+        missing.push(super::problem::FieldError::new("component", "is required (the .wasm file)"));
+    }
+    let (Some(manifest), Some(component)) = (manifest, component) else { return Err(ApiError::Validation(missing)) };
+    let actor = staff.user.actor();
+    let cx = Context { actor: &actor, request_id: &request_id.0 };
+    let registry = Registry::new(state.store.clone(), state.runtime.clone());
+    let version = registry.upload(&cx, Some(&staff.unit), &manifest, &component).await?;
+    Ok((StatusCode::CREATED, axum::Json(version)))
+}
+
+fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(format!("the upload exceeds {MAX_COMPONENT_BYTES} bytes"))
+    } else {
+        ApiError::BadRequest(format!("cannot read the multipart form: {error}"))
+    }
+}
+
+/// Plugins: all for admins, your unit's for staff.
+#[utoipa::path(get, path = "/api/v1/plugins", tag = "plugins", security(("bearer" = [])),
+    responses((status = 200, body = Vec<PluginRecord>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list(State(state): State<AppState>, user: AuthUser) -> Result<axum::Json<Vec<PluginRecord>>, ApiError> {
+    let scope = visible_scope(&user)?;
+    Ok(axum::Json(plugins::list_plugins(&state.store, scope).await?))
+}
+
+/// One plugin with every version, its state, what it asked for and what
+/// it was granted.
+#[utoipa::path(get, path = "/api/v1/plugins/{id}", tag = "plugins", security(("bearer" = [])),
+    params(("id" = String, Path, description = "plugin id")),
+    responses((status = 200, body = PluginView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn show(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<axum::Json<PluginView>, ApiError> {
+    let scope = visible_scope(&user)?;
+    let registry = Registry::new(state.store.clone(), state.runtime.clone());
+    let plugin = registry.plugin(&id).await?;
+    // Another unit's plugin is not found, not forbidden: its existence is not ours to reveal.
+    if scope.is_some() && plugin.owner_unit.as_deref() != scope {
+        return Err(ApiError::NotFound(format!("there is no plugin {id}")));
+    }
+    let versions = registry.versions_of(&id).await?;
+    Ok(axum::Json(PluginView { plugin, versions }))
+}
+
+/// `None` for admins (everything), the unit for staff; residents get 403.
+fn visible_scope(user: &AuthUser) -> Result<Option<&str>, ApiError> {
+    match user.account.role {
+        Role::Admin => Ok(None),
+        Role::Staff => Ok(user.account.unit_id.as_deref()),
+        Role::Resident => Err(ApiError::Forbidden("plugins are managed by staff and admins".into())),
+    }
+}

@@ -1,0 +1,58 @@
+//! Lifecycle refusals as problems: each kind of refusal has its own stable
+//! `type`, so a partner's tooling can tell them apart.
+
+use axum::http::StatusCode;
+
+use super::problem::{ApiError, FieldError};
+use crate::registry::RegistryError;
+use crate::registry::validate::ValidationError;
+
+fn refused(status: StatusCode, slug: &'static str, title: &'static str, detail: String) -> ApiError {
+    ApiError::Refused { status, slug, title, detail, errors: Vec::new() }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(error: RegistryError) -> Self {
+        let detail = error.to_string();
+        let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+        match error {
+            RegistryError::Manifest(problem) => ApiError::Refused {
+                status: unprocessable,
+                slug: "invalid-manifest",
+                title: "Invalid manifest",
+                detail,
+                errors: vec![FieldError::new(&problem.field, problem.problem)],
+            },
+            RegistryError::Component(component) => {
+                let (status, slug, title) = match component {
+                    ValidationError::TooLarge { .. } => {
+                        (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Component too large")
+                    }
+                    ValidationError::NotWasm => (unprocessable, "not-wasm", "Not WebAssembly"),
+                    ValidationError::CoreModule => (unprocessable, "core-module", "Core module, not a component"),
+                    ValidationError::InvalidComponent(_) => (unprocessable, "invalid-component", "Invalid component"),
+                    ValidationError::ForbiddenImport(_) => (unprocessable, "forbidden-import", "Forbidden import"),
+                    ValidationError::UnsupportedVersion { .. } => {
+                        (unprocessable, "unsupported-version", "Unsupported platform version")
+                    }
+                    ValidationError::WrongWorld(_) => (unprocessable, "wrong-world", "Wrong world"),
+                };
+                refused(status, slug, title, detail)
+            }
+            RegistryError::NotOwner(_) => ApiError::Forbidden(detail),
+            RegistryError::VersionNotNewer { .. } | RegistryError::VersionExists { .. } => {
+                refused(StatusCode::CONFLICT, "version-not-newer", "Version not newer", detail)
+            }
+            RegistryError::NotFound(_) => ApiError::NotFound(detail),
+            RegistryError::WrongState(_) => {
+                refused(StatusCode::CONFLICT, "wrong-state", "Not possible in this state", detail)
+            }
+            RegistryError::ShaMismatch { .. } => {
+                refused(StatusCode::CONFLICT, "sha256-mismatch", "Different upload", detail)
+            }
+            RegistryError::InvalidGrant(_) => refused(unprocessable, "invalid-grant", "Invalid grant", detail),
+            RegistryError::Storage(e) => ApiError::Internal(e.into()),
+            RegistryError::Internal(message) => ApiError::Internal(anyhow::anyhow!(message)),
+        }
+    }
+}

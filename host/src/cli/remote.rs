@@ -1,0 +1,481 @@
+//! The partner and admin commands: each talks to a running host over its
+//! HTTP API with a token (`--token`, `ONEWINDOW_TOKEN`, or `onewindow login`).
+//! Output is for people by default and the API's JSON with `--json`; any
+//! refusal exits non-zero with the problem's detail.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use reqwest::Method;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use super::client::{self, Client, Credentials};
+use crate::audit;
+
+/// Where the host is and who we are.
+#[derive(Args, Clone)]
+pub struct Remote {
+    /// The host's base URL [env: ONEWINDOW_URL; default: the saved login's, else http://127.0.0.1:8080]
+    #[arg(long, global = true, env = "ONEWINDOW_URL")]
+    url: Option<String>,
+    /// A bearer token [env: ONEWINDOW_TOKEN; default: the saved login's]
+    #[arg(long, global = true, env = "ONEWINDOW_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Print the API's JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum PluginCommand {
+    /// Upload a plugin version: a directory with plugin.toml and plugin.wasm.
+    Upload { dir: PathBuf },
+    /// List plugins (an admin sees all; staff see their unit's).
+    List,
+    /// Show a plugin with all its versions.
+    Show { id: String },
+    /// The review queue: pending versions, with what they ask for.
+    Reviews,
+    /// Approve a pending version, granting all it asked for or a subset.
+    Approve {
+        id: String,
+        version: String,
+        /// The sha256 being approved (default: the pending upload's, printed).
+        #[arg(long)]
+        sha256: Option<String>,
+        /// A grant: `log`, or `data:table1,table2`. Repeat; omit to grant everything requested.
+        #[arg(long = "grant")]
+        grants: Vec<String>,
+        /// Memory limit in MiB (at most what was requested).
+        #[arg(long)]
+        memory_mb: Option<u32>,
+        /// Deadline in milliseconds (at most what was requested).
+        #[arg(long)]
+        timeout_ms: Option<u32>,
+        /// Concurrent instances (at most what was requested).
+        #[arg(long)]
+        max_concurrency: Option<u32>,
+    },
+    /// Reject a pending version.
+    Reject {
+        id: String,
+        version: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Suspend a plugin: its calls get 503 at once.
+    Suspend {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Resume a suspended plugin.
+    Resume { id: String },
+    /// Retire a plugin for good.
+    Retire {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Make an earlier approved version active again.
+    Rollback { id: String, version: String },
+}
+
+#[derive(Subcommand)]
+pub enum UnitCommand {
+    /// List units.
+    List,
+    /// Create a unit.
+    Create {
+        #[arg(long)]
+        id: String,
+        /// police, community, judicial or partner.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name_zh: String,
+        #[arg(long)]
+        name_ug: String,
+        #[arg(long)]
+        name_en: String,
+        #[arg(long, default_value = "")]
+        contact: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff account of a unit; prints a generated password unless --password-stdin.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// List entries (filters are AND-ed).
+    List {
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        action: Option<String>,
+        /// A target, or a prefix ending in `*`.
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        after: Option<i64>,
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Download the whole trail and check its hash chain here; exits
+    /// non-zero naming the first broken entry.
+    Verify,
+}
+
+/// `onewindow login`.
+pub async fn login(remote: Remote, username: &str) -> anyhow::Result<()> {
+    let client = Client::new(remote.url, None)?;
+    let password = read_stdin_line("password: ")?;
+    let session = client.post("/api/v1/auth/sign-in", &json!({ "username": username, "password": password })).await?;
+    let token = session["token"].as_str().ok_or_else(|| anyhow::anyhow!("the host sent no token"))?.to_owned();
+    let path = client::save(&Credentials { url: client.url.clone(), token })?;
+    if remote.json {
+        println!("{session:#}");
+    } else {
+        println!(
+            "signed in to {} as {} ({}); token saved in {}",
+            client.url,
+            username,
+            session["account"]["role"].as_str().unwrap_or("?"),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn read_stdin_line(prompt: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprint!("{prompt}");
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn print(remote: &Remote, value: &Value, human: impl FnOnce(&Value)) {
+    if remote.json { println!("{value:#}") } else { human(value) }
+}
+
+fn version_line(v: &Value) -> String {
+    format!(
+        "{} {}  {}  sha256 {}  uploaded {} by {}",
+        v["plugin_id"].as_str().unwrap_or("?"),
+        v["version"].as_str().unwrap_or("?"),
+        v["state"].as_str().unwrap_or("?"),
+        v["sha256"].as_str().unwrap_or("?"),
+        v["uploaded_at"].as_str().unwrap_or("?"),
+        v["uploaded_by"].as_str().unwrap_or("?"),
+    )
+}
+
+fn grants_text(grants: &Value) -> String {
+    let items: Vec<String> = grants
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| {
+            let scope: Vec<&str> = g["scope"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            if scope.is_empty() {
+                g["capability"].as_str().unwrap_or("?").to_owned()
+            } else {
+                format!("{}:{}", g["capability"].as_str().unwrap_or("?"), scope.join(","))
+            }
+        })
+        .collect();
+    if items.is_empty() { "(none)".into() } else { items.join(" ") }
+}
+
+/// Parses `log` or `data:a,b` into a grant.
+fn parse_grant(text: &str) -> Value {
+    match text.split_once(':') {
+        Some((capability, scope)) => {
+            json!({ "capability": capability, "scope": scope.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>() })
+        }
+        None => json!({ "capability": text }),
+    }
+}
+
+/// `onewindow plugin ...`.
+pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()> {
+    let client = Client::new(remote.url.clone(), remote.token.clone())?;
+    let admin = |id: &str, what: &str| format!("/api/v1/admin/plugins/{id}/{what}");
+    let result = match command {
+        PluginCommand::Upload { dir } => {
+            let manifest = std::fs::read_to_string(dir.join("plugin.toml"))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("plugin.toml").display()))?;
+            let component = std::fs::read(dir.join("plugin.wasm"))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("plugin.wasm").display()))?;
+            let form = Form::new()
+                .text("manifest", manifest)
+                .part("component", Part::bytes(component).file_name("plugin.wasm").mime_str("application/wasm")?);
+            let uploaded = client.send(client.request(Method::POST, "/api/v1/plugins").multipart(form)).await?;
+            print(&remote, &uploaded, |v| {
+                println!("uploaded {}", version_line(v));
+                println!("requested: {}", grants_text(&v["requested"]));
+                println!("it is pending until an admin approves it");
+            });
+            return Ok(());
+        }
+        PluginCommand::List => {
+            let list = client.get("/api/v1/plugins").await?;
+            print(&remote, &list, |v| {
+                for p in v.as_array().into_iter().flatten() {
+                    println!(
+                        "{}  active {}  owner {}",
+                        p["id"].as_str().unwrap_or("?"),
+                        p["active_version"].as_str().unwrap_or("(none)"),
+                        p["owner_unit"].as_str().unwrap_or("(platform)")
+                    );
+                }
+            });
+            return Ok(());
+        }
+        PluginCommand::Show { id } => {
+            let shown = client.get(&format!("/api/v1/plugins/{id}")).await?;
+            print(&remote, &shown, |v| {
+                println!(
+                    "{}  owner {}  active {}",
+                    id,
+                    v["plugin"]["owner_unit"].as_str().unwrap_or("(platform)"),
+                    v["plugin"]["active_version"].as_str().unwrap_or("(none)")
+                );
+                for version in v["versions"].as_array().into_iter().flatten() {
+                    println!("  {}", version_line(version));
+                    println!("    requested: {}", grants_text(&version["requested"]));
+                    if !version["granted"].is_null() {
+                        println!(
+                            "    granted:   {}  limits {}",
+                            grants_text(&version["granted"]),
+                            version["granted_limits"]
+                        );
+                    }
+                    if let Some(note) = version["review_note"].as_str() {
+                        println!("    note: {note}");
+                    }
+                }
+            });
+            return Ok(());
+        }
+        PluginCommand::Reviews => {
+            let queue = client.get("/api/v1/admin/reviews").await?;
+            print(&remote, &queue, |v| {
+                let items = v.as_array().cloned().unwrap_or_default();
+                if items.is_empty() {
+                    println!("nothing to review");
+                }
+                for item in items {
+                    println!("{}", version_line(&item["version"]));
+                    println!(
+                        "  requested: {}  limits {}",
+                        grants_text(&item["version"]["requested"]),
+                        item["version"]["requested_limits"]
+                    );
+                    if !item["current_grants"].is_null() {
+                        println!(
+                            "  current:   {}  limits {}",
+                            grants_text(&item["current_grants"]),
+                            item["current_limits"]
+                        );
+                    }
+                    for change in item["widening"].as_array().into_iter().flatten() {
+                        println!("  + {}", change.as_str().unwrap_or("?"));
+                    }
+                }
+            });
+            return Ok(());
+        }
+        PluginCommand::Approve { id, version, sha256, grants, memory_mb, timeout_ms, max_concurrency } => {
+            let pending = client.get(&format!("/api/v1/plugins/{id}")).await?;
+            let record = pending["versions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|v| v["version"] == version.as_str())
+                .cloned();
+            let record = record.ok_or_else(|| anyhow::anyhow!("plugin {id} has no version {version}"))?;
+            let sha256 = match sha256 {
+                Some(sha) => sha,
+                None => {
+                    let sha = record["sha256"].as_str().unwrap_or_default().to_owned();
+                    eprintln!("approving sha256 {sha}");
+                    sha
+                }
+            };
+            let mut body = json!({ "sha256": sha256 });
+            if !grants.is_empty() {
+                body["grants"] = grants.iter().map(|g| parse_grant(g)).collect();
+            }
+            if memory_mb.is_some() || timeout_ms.is_some() || max_concurrency.is_some() {
+                let mut limits = record["requested_limits"].clone();
+                for (key, value) in
+                    [("memory_mb", memory_mb), ("timeout_ms", timeout_ms), ("max_concurrency", max_concurrency)]
+                {
+                    if let Some(value) = value {
+                        limits[key] = value.into();
+                    }
+                }
+                body["limits"] = limits;
+            }
+            client.post(&format!("/api/v1/admin/plugins/{id}/versions/{version}/approve"), &body).await?
+        }
+        PluginCommand::Reject { id, version, reason } => {
+            client
+                .post(&format!("/api/v1/admin/plugins/{id}/versions/{version}/reject"), &json!({ "reason": reason }))
+                .await?
+        }
+        PluginCommand::Suspend { id, reason } => {
+            client.post(&admin(&id, "suspend"), &json!({ "reason": reason })).await?
+        }
+        PluginCommand::Resume { id } => client.send(client.request(Method::POST, &admin(&id, "resume"))).await?,
+        PluginCommand::Retire { id, reason } => {
+            client.post(&admin(&id, "retire"), &json!({ "reason": reason })).await?
+        }
+        PluginCommand::Rollback { id, version } => {
+            client.post(&admin(&id, "rollback"), &json!({ "version": version })).await?
+        }
+    };
+    print(&remote, &result, |v| println!("{}", version_line(v)));
+    Ok(())
+}
+
+/// `onewindow unit ...`.
+pub async fn unit(remote: Remote, command: UnitCommand) -> anyhow::Result<()> {
+    let client = Client::new(remote.url.clone(), remote.token.clone())?;
+    let result = match command {
+        UnitCommand::List => client.get("/api/v1/admin/units").await?,
+        UnitCommand::Create { id, kind, name_zh, name_ug, name_en, contact } => {
+            let body = json!({ "id": id, "kind": kind, "name_zh": name_zh, "name_ug": name_ug, "name_en": name_en, "contact": contact });
+            json!([client.post("/api/v1/admin/units", &body).await?])
+        }
+    };
+    print(&remote, &result, |v| {
+        for unit in v.as_array().into_iter().flatten() {
+            println!(
+                "{}  {}  {} / {} / {}",
+                unit["id"].as_str().unwrap_or("?"),
+                unit["kind"].as_str().unwrap_or("?"),
+                unit["name_en"].as_str().unwrap_or(""),
+                unit["name_zh"].as_str().unwrap_or(""),
+                unit["name_ug"].as_str().unwrap_or("")
+            );
+        }
+    });
+    Ok(())
+}
+
+/// `onewindow staff ...`.
+pub async fn staff(remote: Remote, command: StaffCommand) -> anyhow::Result<()> {
+    let client = Client::new(remote.url.clone(), remote.token.clone())?;
+    let StaffCommand::Create { username, display_name, unit, password_stdin } = command;
+    let mut body = json!({ "username": username, "display_name": display_name, "role": "staff", "unit_id": unit });
+    if password_stdin {
+        let mut password = String::new();
+        std::io::stdin().read_to_string(&mut password)?;
+        body["password"] = password.trim_end_matches(['\r', '\n']).into();
+    }
+    let created = client.post("/api/v1/admin/accounts", &body).await?;
+    print(&remote, &created, |v| {
+        println!(
+            "created staff {} of {} ({})",
+            v["account"]["username"].as_str().unwrap_or("?"),
+            v["account"]["unit_id"].as_str().unwrap_or("?"),
+            v["account"]["id"].as_str().unwrap_or("?")
+        );
+        if let Some(password) = v["generated_password"].as_str() {
+            println!("password: {password}");
+        }
+    });
+    Ok(())
+}
+
+/// `onewindow audit ...`.
+pub async fn audit(remote: Remote, command: AuditCommand) -> anyhow::Result<()> {
+    let client = Client::new(remote.url.clone(), remote.token.clone())?;
+    match command {
+        AuditCommand::List { actor, action, target, from, to, after, limit } => {
+            let query: Vec<(&str, String)> = [
+                ("actor", actor),
+                ("action", action),
+                ("target", target),
+                ("from", from),
+                ("to", to),
+                ("after", after.map(|a| a.to_string())),
+                ("limit", limit.map(|l| l.to_string())),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+            let entries = client.send(client.request(Method::GET, "/api/v1/admin/audit").query(&query)).await?;
+            print(&remote, &entries, |v| {
+                for e in v.as_array().into_iter().flatten() {
+                    println!(
+                        "#{} {} {} {} {} {}",
+                        e["seq"],
+                        e["at"].as_str().unwrap_or("?"),
+                        e["actor"].as_str().unwrap_or("?"),
+                        e["action"].as_str().unwrap_or("?"),
+                        e["target"].as_str().unwrap_or("?"),
+                        e["details"]
+                    );
+                }
+            });
+        }
+        AuditCommand::Verify => {
+            // Page through the whole trail, then check it with the host's own code.
+            let mut entries: Vec<audit::Entry> = Vec::new();
+            loop {
+                let after = entries.last().map_or(0, |e| e.seq);
+                let page = client
+                    .send(
+                        client
+                            .request(Method::GET, "/api/v1/admin/audit")
+                            .query(&[("after", after.to_string()), ("limit", "500".into())]),
+                    )
+                    .await?;
+                let page: Vec<audit::Entry> = serde_json::from_value(page)?;
+                if page.is_empty() {
+                    break;
+                }
+                entries.extend(page);
+            }
+            let verification = audit::verify(&entries);
+            print(&remote, &serde_json::to_value(&verification)?, |_| {
+                if verification.ok {
+                    println!("audit trail intact: {} entries verified", verification.entries);
+                }
+            });
+            if !verification.ok {
+                anyhow::bail!(
+                    "audit trail broken at entry {}: {}",
+                    verification.first_broken.unwrap_or_default(),
+                    verification.problem.unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,488 @@
+//! The plugin lifecycle: upload → pending → approve (with grants) | reject;
+//! active ⇄ suspended; retired; rollback to any earlier approved version.
+//! Every act is checked here, changes the store and writes its audit entry
+//! in one transaction, and only then changes what the runtime serves.
+
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::manifest::{Limits, Manifest, ManifestError, PluginId};
+use super::validate::{self, ValidationError};
+use crate::audit::{self, Act, Actor};
+use crate::capabilities::grant::{self, Grant};
+use crate::runtime::{Approval, CompileError, LoadedPlugin, Runtime};
+use crate::store::plugins::{self, NewVersion, PluginRecord, VersionRecord, VersionState};
+use crate::store::{Store, plugin_tables};
+
+/// Why a lifecycle act was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error("component: {0}")]
+    Component(#[from] ValidationError),
+    #[error("{0}")]
+    NotOwner(String),
+    #[error(
+        "version {version} of {plugin} is not newer than {latest}, the latest uploaded; give the new build a higher version"
+    )]
+    VersionNotNewer { plugin: String, version: String, latest: String },
+    #[error(
+        "version {version} of {plugin} is already stored with different content (sha256 {existing}); give the new build a new version"
+    )]
+    VersionExists { plugin: String, version: String, existing: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    WrongState(String),
+    #[error("the approval names sha256 {given}, but version {version} is {actual}")]
+    ShaMismatch { version: String, given: String, actual: String },
+    #[error("{0}")]
+    InvalidGrant(String),
+    #[error("storage failed: {0}")]
+    Storage(#[from] sqlx::Error),
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Who acts, and in which request (for the audit trail).
+pub struct Context<'a> {
+    pub actor: &'a Actor,
+    pub request_id: &'a str,
+}
+
+/// A pending version as an admin reviews it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ReviewItem {
+    pub version: VersionRecord,
+    /// What the active version runs with now, if there is one.
+    pub current_grants: Option<Vec<Grant>>,
+    pub current_limits: Option<Limits>,
+    /// What approving everything requested would add to the current grants.
+    pub widening: Vec<String>,
+}
+
+/// The lifecycle over a store and a runtime.
+#[derive(Clone)]
+pub struct Registry {
+    store: Store,
+    runtime: Arc<Runtime>,
+}
+
+impl Registry {
+    /// A registry over `store` and `runtime`.
+    pub fn new(store: Store, runtime: Arc<Runtime>) -> Registry {
+        Registry { store, runtime }
+    }
+
+    /// Validates and stores an upload as `pending`. The plugin belongs to
+    /// `owner_unit` (none for the platform); only that owner may upload
+    /// later versions. A refused upload leaves nothing but an audit entry.
+    pub async fn upload(
+        &self,
+        cx: &Context<'_>,
+        owner_unit: Option<&str>,
+        manifest_text: &str,
+        component: &[u8],
+    ) -> Result<VersionRecord, RegistryError> {
+        match self.check_upload(owner_unit, manifest_text, component).await {
+            Ok((manifest, sha256)) => {
+                self.store_upload(cx, owner_unit, &manifest, manifest_text, component, &sha256).await
+            }
+            Err(error) => {
+                let details = serde_json::json!({ "reason": error.to_string(), "size": component.len() });
+                let target = Manifest::parse(manifest_text)
+                    .map_or_else(|_| "plugin:(unreadable)".to_owned(), |m| format!("plugin:{}@{}", m.id, m.version));
+                audit::record_alone(&self.store, act(cx, "plugin.upload-refused", &target, details)).await?;
+                Err(error)
+            }
+        }
+    }
+
+    async fn check_upload(
+        &self,
+        owner_unit: Option<&str>,
+        manifest_text: &str,
+        component: &[u8],
+    ) -> Result<(Manifest, String), RegistryError> {
+        validate::check_bytes(component)?;
+        let manifest = Manifest::parse(manifest_text)?;
+        let sha256 = hex::encode(Sha256::digest(component));
+        if let Some(plugin) = plugins::find_plugin(&self.store, manifest.id.as_str()).await? {
+            if plugin.owner_unit.as_deref() != owner_unit {
+                return Err(RegistryError::NotOwner(format!(
+                    "plugin {} belongs to {}; only its owner may upload versions",
+                    plugin.id,
+                    owner_name(&plugin)
+                )));
+            }
+            let versions = plugins::versions(&self.store, &plugin.id).await?;
+            let latest = versions.iter().filter_map(|v| semver::Version::parse(&v.version).ok()).max();
+            if let Some(latest) = latest.filter(|latest| manifest.version <= *latest) {
+                return Err(RegistryError::VersionNotNewer {
+                    plugin: plugin.id,
+                    version: manifest.version.to_string(),
+                    latest: latest.to_string(),
+                });
+            }
+        }
+        // Compile and link now, so a broken component is refused at upload,
+        // and the artifact is cached for the approval.
+        let approval = Approval {
+            sha256: sha256.clone(),
+            grants: manifest.requested_grants(),
+            limits: manifest.limits,
+            manifest: manifest.clone(),
+        };
+        self.compile_and_prepare(approval, component.to_vec()).await?;
+        Ok((manifest, sha256))
+    }
+
+    async fn store_upload(
+        &self,
+        cx: &Context<'_>,
+        owner_unit: Option<&str>,
+        manifest: &Manifest,
+        manifest_text: &str,
+        component: &[u8],
+        sha256: &str,
+    ) -> Result<VersionRecord, RegistryError> {
+        let (plugin_id, version) = (manifest.id.to_string(), manifest.version.to_string());
+        let requested = manifest.requested_grants();
+        let mut tx = self.store.pool().begin().await?;
+        let new = NewVersion {
+            plugin_id: &plugin_id,
+            owner_unit,
+            version: &version,
+            sha256,
+            component,
+            manifest: manifest_text,
+            requested: &requested,
+            requested_limits: manifest.limits,
+            uploaded_by: &cx.actor.id,
+            uploaded_unit: cx.actor.unit.as_deref(),
+        };
+        plugins::insert_version(&mut tx, new).await?;
+        let details = serde_json::json!({ "sha256": sha256, "size": component.len(), "requested": requested, "requested_limits": manifest.limits });
+        audit::record(&mut tx, act(cx, "plugin.upload", &target(&plugin_id, &version), details)).await?;
+        tx.commit().await?;
+        self.version(&plugin_id, &version).await
+    }
+
+    /// Approves a pending version with `grants` (all requested when `None`)
+    /// and `limits` (as requested when `None`); both must stay within the
+    /// request. `sha256` must name the exact upload. The version serves new
+    /// calls at once; calls in flight finish on the version they started on.
+    pub async fn approve(
+        &self,
+        cx: &Context<'_>,
+        plugin_id: &str,
+        version: &str,
+        sha256: &str,
+        grants: Option<Vec<Grant>>,
+        limits: Option<Limits>,
+    ) -> Result<VersionRecord, RegistryError> {
+        let record = self.version(plugin_id, version).await?;
+        if record.state != VersionState::Pending {
+            return Err(RegistryError::WrongState(format!(
+                "{plugin_id} {version} is {}; only pending versions can be approved",
+                record.state.as_str()
+            )));
+        }
+        if !record.sha256.eq_ignore_ascii_case(sha256) {
+            return Err(RegistryError::ShaMismatch {
+                version: version.into(),
+                given: sha256.into(),
+                actual: record.sha256,
+            });
+        }
+        let grants = grants.unwrap_or_else(|| record.requested.clone());
+        grant::check_within(&grants, &record.requested).map_err(RegistryError::InvalidGrant)?;
+        let limits = limits.unwrap_or_else(|| capped(record.requested_limits, self.runtime.config()));
+        check_limits(&limits, &record.requested_limits, self.runtime.config())?;
+
+        let manifest = Manifest::parse(&record.manifest)?;
+        let component = plugins::component(&self.store, plugin_id, version).await?;
+        let approval =
+            Approval { manifest: manifest.clone(), sha256: record.sha256.clone(), grants: grants.clone(), limits };
+        let loaded = self.compile_and_prepare(approval, component).await?;
+
+        let previous = plugins::find_plugin(&self.store, plugin_id).await?.and_then(|p| p.active_version);
+        let mut tx = self.store.pool().begin().await?;
+        plugin_tables::create_all(&mut tx, self.store.backend(), &manifest).await?;
+        plugins::set_granted(&mut tx, plugin_id, version, &grants, limits, &cx.actor.id).await?;
+        plugins::activate(&mut tx, plugin_id, version).await?;
+        let details = serde_json::json!({ "sha256": record.sha256, "grants": grants, "limits": limits, "previous_active": previous });
+        audit::record(&mut tx, act(cx, "plugin.approve", &target(plugin_id, version), details)).await?;
+        tx.commit().await?;
+        self.runtime.activate(loaded);
+        tracing::info!(plugin = plugin_id, version, actor = %cx.actor.id, "plugin version approved and active");
+        self.version(plugin_id, version).await
+    }
+
+    /// Rejects a pending version with a reason.
+    pub async fn reject(
+        &self,
+        cx: &Context<'_>,
+        plugin_id: &str,
+        version: &str,
+        reason: &str,
+    ) -> Result<VersionRecord, RegistryError> {
+        let record = self.version(plugin_id, version).await?;
+        if record.state != VersionState::Pending {
+            return Err(RegistryError::WrongState(format!(
+                "{plugin_id} {version} is {}; only pending versions can be rejected",
+                record.state.as_str()
+            )));
+        }
+        let mut tx = self.store.pool().begin().await?;
+        plugins::set_rejected(&mut tx, plugin_id, version, &cx.actor.id, reason).await?;
+        audit::record(
+            &mut tx,
+            act(cx, "plugin.reject", &target(plugin_id, version), serde_json::json!({ "reason": reason })),
+        )
+        .await?;
+        tx.commit().await?;
+        self.version(plugin_id, version).await
+    }
+
+    /// Suspends the active version: new calls get 503 at once.
+    pub async fn suspend(
+        &self,
+        cx: &Context<'_>,
+        plugin_id: &str,
+        reason: &str,
+    ) -> Result<VersionRecord, RegistryError> {
+        let (id, active) = self.active_version(plugin_id).await?;
+        let mut tx = self.store.pool().begin().await?;
+        plugins::deactivate(&mut tx, plugin_id, &active.version, VersionState::Suspended).await?;
+        audit::record(
+            &mut tx,
+            act(cx, "plugin.suspend", &target(plugin_id, &active.version), serde_json::json!({ "reason": reason })),
+        )
+        .await?;
+        tx.commit().await?;
+        self.runtime.deactivate(&id);
+        self.version(plugin_id, &active.version).await
+    }
+
+    /// Resumes a suspended version with the grants it was approved with.
+    pub async fn resume(&self, cx: &Context<'_>, plugin_id: &str) -> Result<VersionRecord, RegistryError> {
+        let suspended = self.versions_of(plugin_id).await?.into_iter().find(|v| v.state == VersionState::Suspended);
+        let suspended =
+            suspended.ok_or_else(|| RegistryError::WrongState(format!("{plugin_id} has no suspended version")))?;
+        self.reactivate(cx, "plugin.resume", &suspended, serde_json::json!({})).await
+    }
+
+    /// Retires a plugin: its active or suspended version stops for good
+    /// (it can still be rolled back to explicitly).
+    pub async fn retire(
+        &self,
+        cx: &Context<'_>,
+        plugin_id: &str,
+        reason: &str,
+    ) -> Result<VersionRecord, RegistryError> {
+        let id = plugin_id_of(plugin_id)?;
+        let versions = self.versions_of(plugin_id).await?;
+        let current = versions.into_iter().find(|v| matches!(v.state, VersionState::Active | VersionState::Suspended));
+        let current = current
+            .ok_or_else(|| RegistryError::WrongState(format!("{plugin_id} has no active or suspended version")))?;
+        let mut tx = self.store.pool().begin().await?;
+        plugins::deactivate(&mut tx, plugin_id, &current.version, VersionState::Retired).await?;
+        audit::record(
+            &mut tx,
+            act(cx, "plugin.retire", &target(plugin_id, &current.version), serde_json::json!({ "reason": reason })),
+        )
+        .await?;
+        tx.commit().await?;
+        self.runtime.deactivate(&id);
+        self.version(plugin_id, &current.version).await
+    }
+
+    /// Makes an earlier approved version active again, in one call, with the
+    /// grants it was approved with.
+    pub async fn rollback(
+        &self,
+        cx: &Context<'_>,
+        plugin_id: &str,
+        version: &str,
+    ) -> Result<VersionRecord, RegistryError> {
+        let record = self.version(plugin_id, version).await?;
+        if record.granted.is_none() || matches!(record.state, VersionState::Pending | VersionState::Rejected) {
+            return Err(RegistryError::WrongState(format!(
+                "{plugin_id} {version} was never approved; only approved versions can be rolled back to"
+            )));
+        }
+        if record.state == VersionState::Active {
+            return Err(RegistryError::WrongState(format!("{plugin_id} {version} is already active")));
+        }
+        let from = plugins::find_plugin(&self.store, plugin_id).await?.and_then(|p| p.active_version);
+        self.reactivate(cx, "plugin.rollback", &record, serde_json::json!({ "from": from })).await
+    }
+
+    /// Activates an approved version again (resume, rollback).
+    async fn reactivate(
+        &self,
+        cx: &Context<'_>,
+        action: &str,
+        record: &VersionRecord,
+        mut details: serde_json::Value,
+    ) -> Result<VersionRecord, RegistryError> {
+        let (grants, limits) = approved(record)?;
+        let manifest = Manifest::parse(&record.manifest)?;
+        let component = plugins::component(&self.store, &record.plugin_id, &record.version).await?;
+        let approval = Approval { manifest: manifest.clone(), sha256: record.sha256.clone(), grants, limits };
+        let loaded = self.compile_and_prepare(approval, component).await?;
+        let mut tx = self.store.pool().begin().await?;
+        // Tables only ever grow, so an older version finds what it declared.
+        plugin_tables::create_all(&mut tx, self.store.backend(), &manifest).await?;
+        plugins::activate(&mut tx, &record.plugin_id, &record.version).await?;
+        details["sha256"] = record.sha256.clone().into();
+        audit::record(&mut tx, act(cx, action, &target(&record.plugin_id, &record.version), details)).await?;
+        tx.commit().await?;
+        self.runtime.activate(loaded);
+        self.version(&record.plugin_id, &record.version).await
+    }
+
+    /// Every pending version, each with the current grants of its plugin and
+    /// what approving it in full would widen.
+    pub async fn review_queue(&self) -> Result<Vec<ReviewItem>, RegistryError> {
+        let pending = plugins::versions_in_state(&self.store, VersionState::Pending).await?;
+        let mut items = Vec::with_capacity(pending.len());
+        for version in pending {
+            let current = plugins::versions(&self.store, &version.plugin_id)
+                .await?
+                .into_iter()
+                .find(|v| v.state == VersionState::Active);
+            let current_grants = current.as_ref().and_then(|c| c.granted.clone());
+            let widening = grant::widening(current_grants.as_deref().unwrap_or_default(), &version.requested);
+            items.push(ReviewItem {
+                current_limits: current.and_then(|c| c.granted_limits),
+                current_grants,
+                widening,
+                version,
+            });
+        }
+        Ok(items)
+    }
+
+    /// Loads every active version into the runtime (at start; compiled
+    /// artifacts come from the cache when present).
+    pub async fn load_active(&self) -> Result<usize, RegistryError> {
+        let active = plugins::versions_in_state(&self.store, VersionState::Active).await?;
+        for record in &active {
+            let (grants, limits) = approved(record)?;
+            let component = plugins::component(&self.store, &record.plugin_id, &record.version).await?;
+            let approval = Approval {
+                manifest: Manifest::parse(&record.manifest)?,
+                sha256: record.sha256.clone(),
+                grants,
+                limits,
+            };
+            let loaded = self.compile_and_prepare(approval, component).await?;
+            self.runtime.activate(loaded);
+        }
+        Ok(active.len())
+    }
+
+    /// A version, or not-found.
+    pub async fn version(&self, plugin_id: &str, version: &str) -> Result<VersionRecord, RegistryError> {
+        plugins::find_version(&self.store, plugin_id, version)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("plugin {plugin_id} has no version {version}")))
+    }
+
+    /// A plugin, or not-found.
+    pub async fn plugin(&self, plugin_id: &str) -> Result<PluginRecord, RegistryError> {
+        plugins::find_plugin(&self.store, plugin_id)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("there is no plugin {plugin_id}")))
+    }
+
+    /// Every version of a plugin, or not-found.
+    pub async fn versions_of(&self, plugin_id: &str) -> Result<Vec<VersionRecord>, RegistryError> {
+        self.plugin(plugin_id).await?;
+        Ok(plugins::versions(&self.store, plugin_id).await?)
+    }
+
+    async fn active_version(&self, plugin_id: &str) -> Result<(PluginId, VersionRecord), RegistryError> {
+        let id = plugin_id_of(plugin_id)?;
+        let active = self.versions_of(plugin_id).await?.into_iter().find(|v| v.state == VersionState::Active);
+        let active = active.ok_or_else(|| RegistryError::WrongState(format!("{plugin_id} has no active version")))?;
+        Ok((id, active))
+    }
+
+    /// Compiles (or loads the cached artifact) on a blocking thread, checks
+    /// the imports and links it with what was approved.
+    async fn compile_and_prepare(&self, approval: Approval, component: Vec<u8>) -> Result<LoadedPlugin, RegistryError> {
+        let runtime = self.runtime.clone();
+        tokio::task::spawn_blocking(move || {
+            let compiled = runtime.component(&approval.sha256, &component).map_err(|e| match e {
+                CompileError::Invalid(message) => RegistryError::Component(ValidationError::InvalidComponent(message)),
+                CompileError::Cache(io) => RegistryError::Internal(format!("artifact cache: {io}")),
+            })?;
+            validate::check_imports(runtime.engine(), &compiled)?;
+            runtime
+                .prepare(approval, &compiled)
+                .map_err(|e| ValidationError::WrongWorld(validate::first_line(&format!("{e:#}"))).into())
+        })
+        .await
+        .map_err(|e| RegistryError::Internal(format!("compile task failed: {e}")))?
+    }
+}
+
+fn act<'a>(cx: &'a Context<'_>, action: &'a str, target: &'a str, details: serde_json::Value) -> Act<'a> {
+    Act { actor: cx.actor, action, target, details, request_id: cx.request_id }
+}
+
+/// The audit target of a plugin version.
+fn target(plugin_id: &str, version: &str) -> String {
+    format!("plugin:{plugin_id}@{version}")
+}
+
+fn owner_name(plugin: &PluginRecord) -> String {
+    plugin.owner_unit.clone().map_or_else(|| "the platform".to_owned(), |unit| format!("unit {unit}"))
+}
+
+fn plugin_id_of(raw: &str) -> Result<PluginId, RegistryError> {
+    PluginId::parse(raw).map_err(|_| RegistryError::NotFound(format!("there is no plugin {raw}")))
+}
+
+fn approved(record: &VersionRecord) -> Result<(Vec<Grant>, Limits), RegistryError> {
+    match (&record.granted, record.granted_limits) {
+        (Some(grants), Some(limits)) => Ok((grants.clone(), limits)),
+        _ => Err(RegistryError::Internal(format!("{} {} has no recorded approval", record.plugin_id, record.version))),
+    }
+}
+
+/// The requested limits, each capped at the platform maximum.
+fn capped(requested: Limits, platform: &crate::config::RuntimeConfig) -> Limits {
+    Limits {
+        memory_mb: requested.memory_mb.min(platform.max_memory_mb),
+        timeout_ms: requested.timeout_ms.min(platform.max_timeout_ms),
+        max_concurrency: requested.max_concurrency.min(platform.max_concurrency),
+    }
+}
+
+/// Granted limits may not exceed the request or the platform maxima.
+fn check_limits(
+    granted: &Limits,
+    requested: &Limits,
+    platform: &crate::config::RuntimeConfig,
+) -> Result<(), RegistryError> {
+    let checks = [
+        ("memory-mb", granted.memory_mb, requested.memory_mb, platform.max_memory_mb),
+        ("timeout-ms", granted.timeout_ms, requested.timeout_ms, platform.max_timeout_ms),
+        ("max-concurrency", granted.max_concurrency, requested.max_concurrency, platform.max_concurrency),
+    ];
+    for (name, granted, requested, maximum) in checks {
+        if granted == 0 || granted > requested.min(maximum) {
+            return Err(RegistryError::InvalidGrant(format!(
+                "limit {name} = {granted} must be between 1 and {} (requested {requested}, platform maximum {maximum})",
+                requested.min(maximum)
+            )));
+        }
+    }
+    Ok(())
+}

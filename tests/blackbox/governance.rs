@@ -1,0 +1,434 @@
+//! Plugin governance end to end: a partner unit uploads, an admin reviews
+//! and grants, versions change and roll back, and every act is on a
+//! verifiable audit trail.
+
+use onewindow_tests::{Answer, Backend, TestApp, on_both_backends, plugins_dir};
+use serde_json::{Value, json};
+
+on_both_backends!(
+    a_partner_plugin_goes_from_upload_to_rollback,
+    every_upload_failure_has_its_own_problem_type_and_leaves_only_an_audit_entry,
+    review_refuses_grants_beyond_the_request_and_wrong_hashes,
+    roles_and_units_bound_who_may_do_what,
+    first_party_installs_and_admin_acts_are_on_a_verifiable_trail,
+    units_and_staff_are_managed_by_admins,
+);
+
+/// The `misbehaving` fixture, renamed and versioned.
+fn fixture(id: &str, version: &str) -> (String, Vec<u8>) {
+    let dir = plugins_dir().join("fixtures/misbehaving");
+    let manifest = std::fs::read_to_string(dir.join("plugin.toml"))
+        .unwrap()
+        .replace("id = \"misbehaving\"", &format!("id = \"{id}\""))
+        .replace("version = \"0.1.0\"", &format!("version = \"{version}\""));
+    (manifest, std::fs::read(dir.join("plugin.wasm")).unwrap())
+}
+
+fn service(id: &str, rest: &str) -> String {
+    format!("/api/v1/services/{id}{rest}")
+}
+
+async fn approve(app: &TestApp, admin: &str, id: &str, version: &str, body: Value) -> Answer {
+    app.client.post_json(&format!("/api/v1/admin/plugins/{id}/versions/{version}/approve"), Some(admin), &body).await
+}
+
+async fn a_partner_plugin_goes_from_upload_to_rollback(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let partner = app.staff("water-dev", "partner-water").await;
+
+    // Upload: pending, and not callable.
+    let (manifest, wasm) = fixture("water-notes", "1.0.0");
+    let uploaded = app.client.upload(Some(&partner), &manifest, &wasm).await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    assert_eq!(uploaded.body["state"], "pending");
+    let sha = uploaded.body["sha256"].as_str().unwrap().to_owned();
+    assert_eq!(uploaded.body["requested"], json!([{"capability": "data", "scope": ["notes"]}, {"capability": "log"}]));
+    app.client.get(&service("water-notes", "/noop"), None).await.assert_problem(404, "not-found");
+
+    // Review: the queue shows what it asks for; nothing is granted yet.
+    let queue = app.client.get("/api/v1/admin/reviews", Some(&admin)).await;
+    let item = &queue.body[0];
+    assert_eq!(item["version"]["plugin_id"], "water-notes");
+    assert_eq!(item["current_grants"], Value::Null);
+    assert_eq!(item["widening"], json!(["new capability `data` (notes)", "new capability `log`"]));
+
+    // Approve a subset (log only) with lower limits.
+    let limits = json!({"memory_mb": 8, "timeout_ms": 150, "max_concurrency": 2});
+    let approved = approve(
+        &app,
+        &admin,
+        "water-notes",
+        "1.0.0",
+        json!({"sha256": sha, "grants": [{"capability": "log"}], "limits": limits}),
+    )
+    .await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert_eq!(approved.body["state"], "active");
+    assert_eq!(app.client.get(&service("water-notes", "/noop"), None).await.status, 204, "callable at once");
+    // The lower limits hold ...
+    assert!(
+        app.client
+            .post_empty(&service("water-notes", "/loop"), None)
+            .await
+            .assert_problem(504, "plugin-timeout")
+            .contains("150 ms")
+    );
+    assert!(
+        app.client
+            .post_empty(&service("water-notes", "/alloc?mb=12"), None)
+            .await
+            .assert_problem(502, "plugin-memory-limit")
+            .contains("8 MiB")
+    );
+    // ... and a call that needs the ungranted data capability is denied.
+    let denied = app.client.post_empty(&service("water-notes", "/notes"), None).await;
+    assert!(denied.assert_problem(403, "forbidden").contains("not granted"));
+
+    // Version 2 asks for the same; the admin sees what it adds to the current grants.
+    let (manifest2, wasm2) = fixture("water-notes", "1.1.0");
+    let second =
+        app.client.upload(Some(&partner), &manifest2.replace("[name]", "# second build\n[name]"), &wasm2).await;
+    assert_eq!(second.status, 201, "{}", second.body);
+    let queue = app.client.get("/api/v1/admin/reviews", Some(&admin)).await;
+    assert_eq!(queue.body[0]["current_grants"], json!([{"capability": "log"}]));
+    assert_eq!(queue.body[0]["widening"], json!(["new capability `data` (notes)"]));
+    let sha2 = second.body["sha256"].as_str().unwrap();
+    assert_eq!(approve(&app, &admin, "water-notes", "1.1.0", json!({"sha256": sha2})).await.status, 200);
+    assert_eq!(app.client.get(&service("water-notes", ""), None).await.body["version"], "1.1.0");
+    assert_eq!(app.client.post_empty(&service("water-notes", "/notes"), None).await.status, 201, "v2 has data");
+
+    // Rollback: v1 serves again, with v1's grants.
+    let rolled = app
+        .client
+        .post_json("/api/v1/admin/plugins/water-notes/rollback", Some(&admin), &json!({"version": "1.0.0"}))
+        .await;
+    assert_eq!(rolled.status, 200, "{}", rolled.body);
+    assert_eq!(app.client.get(&service("water-notes", ""), None).await.body["version"], "1.0.0");
+    app.client.post_empty(&service("water-notes", "/notes"), None).await.assert_problem(403, "forbidden");
+
+    // Suspend: 503 at once; resume: serving again.
+    let suspended = app
+        .client
+        .post_json("/api/v1/admin/plugins/water-notes/suspend", Some(&admin), &json!({"reason": "leaking data"}))
+        .await;
+    assert_eq!(suspended.body["state"], "suspended");
+    let unavailable = app.client.get(&service("water-notes", "/noop"), None).await;
+    assert!(unavailable.assert_problem(503, "service-unavailable").contains("suspended"));
+    assert!(!app.client.get("/api/v1/services", None).await.body.to_string().contains("water-notes"));
+    assert_eq!(app.client.post_empty("/api/v1/admin/plugins/water-notes/resume", Some(&admin)).await.status, 200);
+    assert_eq!(app.client.get(&service("water-notes", "/noop"), None).await.status, 204);
+
+    let shown = app.client.get("/api/v1/plugins/water-notes", Some(&partner)).await;
+    let states: Vec<(&str, &str)> = shown.body["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["version"].as_str().unwrap(), v["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(states, [("1.0.0", "active"), ("1.1.0", "superseded")]);
+
+    // Retire: gone for good, until an explicit rollback.
+    app.client
+        .post_json("/api/v1/admin/plugins/water-notes/retire", Some(&admin), &json!({"reason": "replaced"}))
+        .await;
+    app.client.get(&service("water-notes", "/noop"), None).await.assert_problem(503, "service-unavailable");
+    app.client
+        .post_empty("/api/v1/admin/plugins/water-notes/resume", Some(&admin))
+        .await
+        .assert_problem(409, "wrong-state");
+
+    let verified = app.client.get("/api/v1/admin/audit/verify", Some(&admin)).await;
+    assert_eq!(verified.body["ok"], true, "{}", verified.body);
+}
+
+async fn every_upload_failure_has_its_own_problem_type_and_leaves_only_an_audit_entry(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let partner = app.staff("gas-dev", "partner-gas").await;
+    let (manifest, wasm) = fixture("gas-notes", "1.0.0");
+    let upload = |manifest: String, wasm: Vec<u8>| {
+        let (client, token) = (app.client.clone(), partner.clone());
+        async move { client.upload(Some(&token), &manifest, &wasm).await }
+    };
+    let replace = |bytes: &[u8], from: &[u8], to: &[u8]| -> Vec<u8> {
+        assert_eq!(from.len(), to.len());
+        let mut out = bytes.to_vec();
+        let mut found = false;
+        for i in 0..out.len().saturating_sub(from.len()) {
+            if &out[i..i + from.len()] == from {
+                out[i..i + from.len()].copy_from_slice(to);
+                found = true;
+            }
+        }
+        assert!(found, "{} not in the component", String::from_utf8_lossy(from));
+        out
+    };
+
+    upload(manifest.clone(), b"not webassembly at all".to_vec()).await.assert_problem(422, "not-wasm");
+    upload(manifest.clone(), b"\0asm\x01\0\0\0".to_vec()).await.assert_problem(422, "core-module");
+    upload(manifest.clone(), wasm[..wasm.len() / 2].to_vec()).await.assert_problem(422, "invalid-component");
+    let other_world = std::fs::read(plugins_dir().join("fixtures/other-world/plugin.wasm")).unwrap();
+    assert!(upload(manifest.clone(), other_world).await.assert_problem(422, "wrong-world").contains("handle"));
+    let future = replace(&wasm, b"onewindow:platform/data@0.1.0", b"onewindow:platform/data@0.2.0");
+    let detail = upload(manifest.clone(), future).await.assert_problem(422, "unsupported-version");
+    assert!(detail.contains("0.2.0") && detail.contains("0.1.x"), "{detail}");
+    let sockets = replace(&wasm, b"wasi:cli/environment", b"wasi:sockets/network");
+    assert!(
+        upload(manifest.clone(), sockets)
+            .await
+            .assert_problem(422, "forbidden-import")
+            .contains("wasi:sockets/network")
+    );
+
+    let bad_world = upload(manifest.replace("service@0.1.0", "service@0.2.0"), wasm.clone()).await;
+    assert!(bad_world.assert_problem(422, "invalid-manifest").contains("supports 0.1.x"));
+    assert_eq!(bad_world.body["errors"][0]["field"], "world");
+    let unknown = upload(manifest.replace(r#"["data", "log"]"#, r#"["data", "teleport"]"#), wasm.clone()).await;
+    assert_eq!(unknown.body["errors"][0]["field"], "capabilities");
+    unknown.assert_problem(422, "invalid-manifest");
+    let bad_table = upload(manifest.replace(r#"name = "notes""#, r#"name = "Notes!""#), wasm.clone()).await;
+    assert_eq!(bad_table.body["errors"][0]["field"], "tables[0].name");
+    upload("this is = not [toml".into(), wasm.clone()).await.assert_problem(422, "invalid-manifest");
+    let huge = vec![0u8; (16 << 20) + 1];
+    upload(manifest.clone(), huge).await.assert_problem(413, "payload-too-large");
+    let missing = app
+        .client
+        .send(
+            "POST",
+            "/api/v1/plugins",
+            Some(&partner),
+            &[("content-type", "multipart/form-data; boundary=x")],
+            Some(b"--x--\r\n".to_vec()),
+        )
+        .await;
+    assert_eq!(missing.problem_fields(), ["manifest", "component"]);
+
+    // None of those left a plugin behind ...
+    assert_eq!(
+        app.client.get("/api/v1/plugins", Some(&admin)).await.body.as_array().unwrap().len(),
+        1,
+        "only residence-permit"
+    );
+    // ... but each is on the audit trail.
+    let refused = app.client.get("/api/v1/admin/audit?action=plugin.upload-refused&limit=100", Some(&admin)).await;
+    assert_eq!(refused.body.as_array().unwrap().len(), 11, "every refusal but the unreadable form: {:#}", refused.body);
+    assert_eq!(refused.body[0]["actor_unit"], "partner-gas");
+
+    // Versions only go up.
+    assert_eq!(upload(manifest.clone(), wasm.clone()).await.status, 201);
+    let same = upload(manifest.clone(), wasm.clone()).await;
+    assert!(same.assert_problem(409, "version-not-newer").contains("1.0.0"));
+    let (older, _) = fixture("gas-notes", "0.9.0");
+    upload(older, wasm.clone()).await.assert_problem(409, "version-not-newer");
+}
+
+async fn review_refuses_grants_beyond_the_request_and_wrong_hashes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let partner = app.staff("heat-dev", "partner-heating").await;
+    let (manifest, wasm) = fixture("heat-notes", "1.0.0");
+    let sha = app.client.upload(Some(&partner), &manifest, &wasm).await.body["sha256"].as_str().unwrap().to_owned();
+
+    let wrong_sha = approve(&app, &admin, "heat-notes", "1.0.0", json!({"sha256": "0".repeat(64)})).await;
+    assert!(wrong_sha.assert_problem(409, "sha256-mismatch").contains(&sha));
+    let extra = approve(
+        &app,
+        &admin,
+        "heat-notes",
+        "1.0.0",
+        json!({"sha256": sha, "grants": [{"capability": "data", "scope": ["notes", "secrets"]}]}),
+    )
+    .await;
+    assert!(extra.assert_problem(422, "invalid-grant").contains("secrets"));
+    let unknown =
+        approve(&app, &admin, "heat-notes", "1.0.0", json!({"sha256": sha, "grants": [{"capability": "cases"}]})).await;
+    unknown.assert_problem(422, "invalid-grant");
+    let greedy = approve(
+        &app,
+        &admin,
+        "heat-notes",
+        "1.0.0",
+        json!({"sha256": sha, "limits": {"memory_mb": 64, "timeout_ms": 300, "max_concurrency": 4}}),
+    )
+    .await;
+    assert!(greedy.assert_problem(422, "invalid-grant").contains("memory-mb"));
+    approve(&app, &admin, "heat-notes", "9.9.9", json!({"sha256": sha})).await.assert_problem(404, "not-found");
+    app.client.get(&service("heat-notes", "/noop"), None).await.assert_problem(404, "not-found");
+
+    let rejected = app
+        .client
+        .post_json(
+            "/api/v1/admin/plugins/heat-notes/versions/1.0.0/reject",
+            Some(&admin),
+            &json!({"reason": "asks for too much"}),
+        )
+        .await;
+    assert_eq!(rejected.body["state"], "rejected");
+    assert_eq!(rejected.body["review_note"], "asks for too much");
+    approve(&app, &admin, "heat-notes", "1.0.0", json!({"sha256": sha})).await.assert_problem(409, "wrong-state");
+    app.client
+        .post_json("/api/v1/admin/plugins/heat-notes/rollback", Some(&admin), &json!({"version": "1.0.0"}))
+        .await
+        .assert_problem(409, "wrong-state");
+    assert!(app.client.get("/api/v1/admin/reviews", Some(&admin)).await.body.as_array().unwrap().is_empty());
+}
+
+async fn roles_and_units_bound_who_may_do_what(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let (resident, _) = app.resident("citizen").await;
+    let water = app.staff("water-dev2", "partner-water").await;
+    let gas = app.staff("gas-dev2", "partner-gas").await;
+    let (manifest, wasm) = fixture("water-meter", "1.0.0");
+
+    app.client.upload(None, &manifest, &wasm).await.assert_problem(401, "unauthorized");
+    app.client.upload(Some(&resident), &manifest, &wasm).await.assert_problem(403, "forbidden");
+    app.client.upload(Some(&admin), &manifest, &wasm).await.assert_problem(403, "forbidden");
+    let sha = app.client.upload(Some(&water), &manifest, &wasm).await.body["sha256"].as_str().unwrap().to_owned();
+
+    // Another unit may not upload versions of it, nor see it.
+    let (v2, _) = fixture("water-meter", "2.0.0");
+    assert!(app.client.upload(Some(&gas), &v2, &wasm).await.assert_problem(403, "forbidden").contains("partner-water"));
+    app.client.get("/api/v1/plugins/water-meter", Some(&gas)).await.assert_problem(404, "not-found");
+    assert!(app.client.get("/api/v1/plugins", Some(&gas)).await.body.as_array().unwrap().is_empty());
+    assert_eq!(app.client.get("/api/v1/plugins", Some(&water)).await.body.as_array().unwrap().len(), 1);
+    app.client.get("/api/v1/plugins", Some(&resident)).await.assert_problem(403, "forbidden");
+    // The platform's own plugins belong to no unit: no partner can replace them.
+    let (hijack, _) = fixture("residence-permit", "9.0.0");
+    app.client.upload(Some(&water), &hijack, &wasm).await.assert_problem(403, "forbidden");
+
+    // Only admins review, manage and read the trail.
+    for token in [&water, &resident] {
+        approve(&app, token, "water-meter", "1.0.0", json!({"sha256": sha})).await.assert_problem(403, "forbidden");
+        app.client.get("/api/v1/admin/reviews", Some(token)).await.assert_problem(403, "forbidden");
+        app.client.get("/api/v1/admin/audit", Some(token)).await.assert_problem(403, "forbidden");
+        app.client
+            .post_json("/api/v1/admin/plugins/residence-permit/suspend", Some(token), &json!({"reason": "x"}))
+            .await
+            .assert_problem(403, "forbidden");
+        let unit =
+            json!({"id": "police-north", "kind": "police", "name_zh": "北", "name_ug": "شىمال", "name_en": "North"});
+        app.client.post_json("/api/v1/admin/units", Some(token), &unit).await.assert_problem(403, "forbidden");
+    }
+    approve(&app, &admin, "water-meter", "1.0.0", json!({"sha256": sha})).await;
+    assert_eq!(app.client.get(&service("water-meter", "/noop"), None).await.status, 204);
+}
+
+async fn first_party_installs_and_admin_acts_are_on_a_verifiable_trail(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let system = app.client.get("/api/v1/admin/audit?actor=system", Some(&admin)).await;
+    let acts: Vec<(&str, &str)> = system
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["target"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        acts,
+        [("plugin.upload", "plugin:residence-permit@0.1.0"), ("plugin.approve", "plugin:residence-permit@0.1.0")]
+    );
+    let approval = &system.body[1];
+    assert_eq!(
+        approval["details"]["grants"],
+        json!([{"capability": "data", "scope": ["applications"]}, {"capability": "log"}])
+    );
+
+    // A failed sign-in and an admin act are recorded too.
+    app.client
+        .post_json("/api/v1/auth/sign-in", None, &json!({"username": "admin", "password": "guessing wrong"}))
+        .await;
+    app.client
+        .post_json("/api/v1/admin/plugins/residence-permit/suspend", Some(&admin), &json!({"reason": "maintenance"}))
+        .await;
+    let failed = app.client.get("/api/v1/admin/audit?action=auth.sign-in-failed", Some(&admin)).await;
+    assert_eq!(failed.body[0]["target"], "username:admin");
+    let suspended =
+        app.client.get("/api/v1/admin/audit?target=plugin:residence-permit*&action=plugin.suspend", Some(&admin)).await;
+    assert_eq!(suspended.body[0]["details"]["reason"], "maintenance");
+    assert!(suspended.body[0]["request_id"].as_str().unwrap().len() > 10);
+
+    // Paging and time filters.
+    let first = app.client.get("/api/v1/admin/audit?limit=2", Some(&admin)).await;
+    assert_eq!(first.body.as_array().unwrap().len(), 2);
+    let next = app.client.get("/api/v1/admin/audit?limit=2&after=2", Some(&admin)).await;
+    assert_eq!(next.body[0]["seq"], 3);
+    assert!(
+        app.client
+            .get("/api/v1/admin/audit?from=2999-01-01T00:00:00Z", Some(&admin))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(app.client.get("/api/v1/admin/audit?limit=many", Some(&admin)).await.status, 422);
+
+    let verified = app.client.get("/api/v1/admin/audit/verify", Some(&admin)).await;
+    assert_eq!(verified.body["ok"], true);
+    let count = verified.body["entries"].as_u64().unwrap();
+
+    // Altering one stored row breaks the chain exactly there.
+    let sql = "UPDATE audit_log SET details = '{\"reason\":\"nothing to see\"}' WHERE action = 'plugin.suspend'";
+    sqlx::query(sql).execute(app.state.store.pool()).await.unwrap();
+    let broken = app.client.get("/api/v1/admin/audit/verify", Some(&admin)).await;
+    assert_eq!(broken.body["ok"], false);
+    assert_eq!(broken.body["first_broken"], suspended.body[0]["seq"]);
+    assert!(broken.body["problem"].as_str().unwrap().contains("altered"));
+    assert_eq!(broken.body["entries"].as_u64().unwrap(), count);
+}
+
+async fn units_and_staff_are_managed_by_admins(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let unit = json!({"id": "police-north", "kind": "police", "name_zh": "北城派出所", "name_ug": "شىمالىي شەھەر ساقچىخانىسى", "name_en": "North Police Station", "contact": "0991-1234567"});
+    let created = app.client.post_json("/api/v1/admin/units", Some(&admin), &unit).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    app.client.post_json("/api/v1/admin/units", Some(&admin), &unit).await.assert_problem(409, "conflict");
+    let bad = json!({"id": "Police North", "kind": "police", "name_zh": "", "name_ug": "x", "name_en": "x"});
+    assert_eq!(
+        app.client.post_json("/api/v1/admin/units", Some(&admin), &bad).await.problem_fields(),
+        ["id", "name_zh"]
+    );
+    let edited = app
+        .client
+        .send(
+            "PUT",
+            "/api/v1/admin/units/police-north",
+            Some(&admin),
+            &[("content-type", "application/json")],
+            Some(
+                serde_json::to_vec(
+                    &json!({"kind": "police", "name_zh": "北城派出所", "name_ug": "شىمال", "name_en": "North Station"}),
+                )
+                .unwrap(),
+            ),
+        )
+        .await;
+    assert_eq!(edited.body["name_en"], "North Station");
+
+    let officer = app.staff("north-officer", "police-north").await;
+    let me = app.client.get("/api/v1/auth/me", Some(&officer)).await;
+    let id = me.body["id"].as_str().unwrap().to_owned();
+    let staff = app.client.get("/api/v1/admin/accounts?role=staff&unit=police-north", Some(&admin)).await;
+    assert_eq!(staff.body.as_array().unwrap().len(), 1);
+
+    assert_eq!(app.client.post_empty(&format!("/api/v1/admin/accounts/{id}/disable"), Some(&admin)).await.status, 204);
+    app.client.get("/api/v1/auth/me", Some(&officer)).await.assert_problem(401, "unauthorized");
+    let again = app
+        .client
+        .post_json("/api/v1/auth/sign-in", None, &json!({"username": "north-officer", "password": "staff password 12"}))
+        .await;
+    again.assert_problem(401, "unauthorized");
+    assert_eq!(app.client.post_empty(&format!("/api/v1/admin/accounts/{id}/enable"), Some(&admin)).await.status, 204);
+    app.client.sign_in("north-officer", "staff password 12").await;
+
+    let trail = app.client.get("/api/v1/admin/audit?target=unit:police-north", Some(&admin)).await;
+    let actions: Vec<&str> = trail.body.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["unit.create", "unit.update"]);
+    let accounts = app.client.get(&format!("/api/v1/admin/audit?target=account:{id}"), Some(&admin)).await;
+    let actions: Vec<&str> = accounts.body.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["account.create", "account.disable", "account.enable"]);
+}
