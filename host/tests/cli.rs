@@ -130,3 +130,148 @@ fn configuration_mistakes_are_named() {
     assert!(!bad_db.status.success());
     assert!(String::from_utf8_lossy(&bad_db.stderr).contains("unsupported database URL"));
 }
+
+/// Runs the CLI with a home for its saved login; returns (success, stdout, stderr).
+fn cli(home: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = onewindow()
+        .args(args)
+        .env("ONEWINDOW_HOME", home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The `misbehaving` test plugin, staged by `cargo xtask`, at `version`.
+fn fixture_dir(into: &std::path::Path, version: &str) -> std::path::PathBuf {
+    let staged = std::env::var_os("ONEWINDOW_PLUGINS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins"))
+        .join("fixtures/misbehaving");
+    assert!(staged.join("plugin.wasm").exists(), "run the tests with `cargo xtask test` (it builds the plugins)");
+    let dir = into.join(version);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(staged.join("plugin.wasm"), dir.join("plugin.wasm")).unwrap();
+    let manifest = std::fs::read_to_string(staged.join("plugin.toml"))
+        .unwrap()
+        .replace("version = \"0.1.0\"", &format!("version = \"{version}\""));
+    std::fs::write(dir.join("plugin.toml"), manifest).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partners_and_admins_govern_plugins_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (admin_home, partner_home) = (dir.path().join("admin-home"), dir.path().join("partner-home"));
+    let mut server = onewindow()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let mut password = String::new();
+    let address = loop {
+        let line = lines.next().expect("serve prints its address").unwrap();
+        if let Some(p) = line.trim().strip_prefix("password: ") {
+            password = p.to_owned();
+        }
+        if let Some(rest) = line.strip_prefix("Onewindow is serving on ") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let status = |path: &str| {
+        let request = http.get(format!("{address}/api/v1/services/misbehaving{path}"));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+
+    let (ok, out, err) =
+        cli(&admin_home, &["login", "--url", &address, "--username", "admin"], &format!("{password}\n"));
+    assert!(ok, "{err}");
+    assert!(out.contains("signed in") && out.contains("admin"), "{out}");
+    let (ok, out, _) = cli(&admin_home, &["unit", "list"], "");
+    assert!(ok && out.contains("partner-water"), "{out}");
+    let (ok, out, err) = cli(
+        &admin_home,
+        &[
+            "staff",
+            "create",
+            "--username",
+            "dev",
+            "--display-name",
+            "Dev",
+            "--unit",
+            "partner-water",
+            "--password-stdin",
+        ],
+        "developer pw 1\n",
+    );
+    assert!(ok && out.contains("created staff dev of partner-water"), "{out}{err}");
+
+    // The partner uploads; the plugin waits for review.
+    assert!(cli(&partner_home, &["login", "--url", &address, "--username", "dev"], "developer pw 1\n").0);
+    let (ok, out, err) =
+        cli(&partner_home, &["plugin", "upload", fixture_dir(dir.path(), "0.1.0").to_str().unwrap()], "");
+    assert!(ok && out.contains("misbehaving 0.1.0  pending"), "{out}{err}");
+    assert_eq!(status("/noop").await, 404);
+    let (ok, _, err) = cli(&partner_home, &["plugin", "approve", "misbehaving", "0.1.0"], "");
+    assert!(!ok && err.contains("Forbidden (403)"), "partners cannot approve: {err}");
+    let garbage = dir.path().join("garbage");
+    std::fs::create_dir_all(&garbage).unwrap();
+    std::fs::write(
+        garbage.join("plugin.toml"),
+        std::fs::read(fixture_dir(dir.path(), "0.2.0").join("plugin.toml")).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(garbage.join("plugin.wasm"), b"garbage").unwrap();
+    let (ok, _, err) = cli(&partner_home, &["plugin", "upload", garbage.to_str().unwrap()], "");
+    assert!(!ok && err.contains("Not WebAssembly (422)") && err.contains("request id"), "{err}");
+
+    // The admin reviews and approves part of it, with a lower deadline.
+    let (ok, out, _) = cli(&admin_home, &["plugin", "reviews"], "");
+    assert!(ok && out.contains("+ new capability `data` (notes)"), "{out}");
+    let (ok, out, err) =
+        cli(&admin_home, &["plugin", "approve", "misbehaving", "0.1.0", "--grant", "log", "--timeout-ms", "100"], "");
+    assert!(ok && out.contains("misbehaving 0.1.0  active") && err.contains("approving sha256"), "{out}{err}");
+    assert_eq!(status("/noop").await, 204);
+    assert_eq!(http.post(format!("{address}/api/v1/services/misbehaving/notes")).send().await.unwrap().status(), 403);
+
+    // Version 2, approved in full; rollback; suspend; resume.
+    assert!(cli(&partner_home, &["plugin", "upload", fixture_dir(dir.path(), "0.2.0").to_str().unwrap()], "").0);
+    assert!(cli(&admin_home, &["plugin", "approve", "misbehaving", "0.2.0"], "").0);
+    assert_eq!(http.post(format!("{address}/api/v1/services/misbehaving/notes")).send().await.unwrap().status(), 201);
+    let (ok, out, _) = cli(&admin_home, &["plugin", "rollback", "misbehaving", "0.1.0"], "");
+    assert!(ok && out.contains("0.1.0  active"), "{out}");
+    assert!(cli(&admin_home, &["plugin", "suspend", "misbehaving", "--reason", "checking"], "").0);
+    assert_eq!(status("/noop").await, 503);
+    assert!(cli(&admin_home, &["plugin", "resume", "misbehaving"], "").0);
+    assert_eq!(status("/noop").await, 204);
+    let (ok, out, _) = cli(&partner_home, &["plugin", "show", "misbehaving", "--json"], "");
+    let shown: serde_json::Value = serde_json::from_str(&out).expect("--json prints JSON");
+    assert!(ok);
+    assert_eq!(shown["plugin"]["active_version"], "0.1.0");
+
+    // The trail verifies, and stops verifying when a row is altered.
+    let (ok, out, _) = cli(&admin_home, &["audit", "verify"], "");
+    assert!(ok && out.contains("audit trail intact"), "{out}");
+    let (ok, out, _) = cli(&admin_home, &["audit", "list", "--action", "plugin.approve"], "");
+    assert!(ok && out.lines().count() == 2, "{out}");
+    let url = format!("sqlite://{}?mode=rw", dir.path().join("data/onewindow.db").display());
+    let store = onewindow::store::Store::connect(&url, 1).await.unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3").execute(store.pool()).await.unwrap();
+    store.close().await;
+    let (ok, _, err) = cli(&admin_home, &["audit", "verify"], "");
+    assert!(!ok && err.contains("audit trail broken at entry 3"), "{err}");
+
+    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    tokio::task::spawn_blocking(move || server.wait()).await.unwrap().unwrap();
+}
