@@ -86,7 +86,9 @@ async fn a_partner_plugin_goes_from_upload_to_rollback(backend: Backend) {
     assert!(denied.assert_problem(403, "forbidden").contains("not granted"));
 
     // Version 2 asks for the same; the admin sees what it adds to the current grants.
+    // (It raises the deadline it asks for, so its slow route fits.)
     let (manifest2, wasm2) = fixture("water-notes", "1.1.0");
+    let manifest2 = manifest2.replace("timeout-ms = 300", "timeout-ms = 2000");
     let second =
         app.client.upload(Some(&partner), &manifest2.replace("[name]", "# second build\n[name]"), &wasm2).await;
     assert_eq!(second.status, 201, "{}", second.body);
@@ -97,6 +99,25 @@ async fn a_partner_plugin_goes_from_upload_to_rollback(backend: Backend) {
     assert_eq!(approve(&app, &admin, "water-notes", "1.1.0", json!({"sha256": sha2})).await.status, 200);
     assert_eq!(app.client.get(&service("water-notes", ""), None).await.body["version"], "1.1.0");
     assert_eq!(app.client.post_empty(&service("water-notes", "/notes"), None).await.status, 201, "v2 has data");
+
+    // A call in flight during an activation finishes on the version it started on.
+    let slow = {
+        let client = app.client.clone();
+        tokio::spawn(async move { client.post_empty(&service("water-notes", "/slow-notes?ms=400"), None).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let rolled_mid_call = app
+        .client
+        .post_json("/api/v1/admin/plugins/water-notes/rollback", Some(&admin), &json!({"version": "1.0.0"}))
+        .await;
+    assert_eq!(rolled_mid_call.status, 200);
+    assert_eq!(slow.await.unwrap().status, 201, "the in-flight call kept v2 and its data grant");
+    app.client.post_empty(&service("water-notes", "/notes"), None).await.assert_problem(403, "forbidden");
+    let back = app
+        .client
+        .post_json("/api/v1/admin/plugins/water-notes/rollback", Some(&admin), &json!({"version": "1.1.0"}))
+        .await;
+    assert_eq!(back.body["state"], "active");
 
     // Rollback: v1 serves again, with v1's grants.
     let rolled = app
@@ -120,6 +141,7 @@ async fn a_partner_plugin_goes_from_upload_to_rollback(backend: Backend) {
     assert_eq!(app.client.get(&service("water-notes", "/noop"), None).await.status, 204);
 
     let shown = app.client.get("/api/v1/plugins/water-notes", Some(&partner)).await;
+    assert_eq!(shown.body["plugin"]["active_version"], "1.0.0");
     let states: Vec<(&str, &str)> = shown.body["versions"]
         .as_array()
         .unwrap()
