@@ -12,7 +12,57 @@ on_both_backends!(
     roles_and_units_bound_who_may_do_what,
     first_party_installs_and_admin_acts_are_on_a_verifiable_trail,
     units_and_staff_are_managed_by_admins,
+    later_versions_may_add_nullable_columns_but_not_destroy_data,
 );
+
+async fn later_versions_may_add_nullable_columns_but_not_destroy_data(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let partner = app.staff("tv-dev", "partner-cable-tv").await;
+    let (v1, wasm) = fixture("tv-notes", "1.0.0");
+    let sha = app.client.upload(Some(&partner), &v1, &wasm).await.body["sha256"].as_str().unwrap().to_owned();
+    approve(&app, &admin, "tv-notes", "1.0.0", json!({"sha256": sha})).await;
+    assert_eq!(app.client.post_empty(&service("tv-notes", "/notes?body=old"), None).await.status, 201);
+
+    let column = r#"{ name = "rank", type = "integer" },"#;
+    let (v2, _) = fixture("tv-notes", "1.1.0");
+    let v2 = v2.replace(column, &format!(r#"{column} {{ name = "mood", type = "text" }},"#));
+    let uploaded = app.client.upload(Some(&partner), &v2, &wasm).await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    approve(&app, &admin, "tv-notes", "1.1.0", json!({"sha256": uploaded.body["sha256"]})).await;
+    assert_eq!(app.client.post_empty(&service("tv-notes", "/notes?body=new"), None).await.status, 201);
+    let notes = app.client.get(&service("tv-notes", "/notes"), None).await;
+    assert_eq!(notes.body[0]["body"], "old", "old rows survive");
+    assert_eq!(notes.body[0]["mood"], Value::Null, "and gain the new column");
+    assert_eq!(notes.body[1]["body"], "new");
+
+    let (v3, _) = fixture("tv-notes", "1.2.0");
+    let required = v3.replace(
+        column,
+        &format!(
+            r#"{column} {{ name = "mood", type = "text" }}, {{ name = "must", type = "text", required = true }},"#
+        ),
+    );
+    let refused = app.client.upload(Some(&partner), &required, &wasm).await;
+    refused.assert_problem(422, "invalid-manifest");
+    assert_eq!(refused.body["errors"][0]["field"], "tables[0].columns[6].required");
+    let retyped = v3.replace(column, r#"{ name = "rank", type = "text" }, { name = "mood", type = "text" },"#);
+    assert!(
+        app.client
+            .upload(Some(&partner), &retyped, &wasm)
+            .await
+            .assert_problem(422, "invalid-manifest")
+            .contains("`rank` changed")
+    );
+    let dropped = v3.replace(column, "");
+    assert!(
+        app.client
+            .upload(Some(&partner), &dropped, &wasm)
+            .await
+            .assert_problem(422, "invalid-manifest")
+            .contains("cannot drop")
+    );
+}
 
 /// The `misbehaving` fixture, renamed and versioned.
 fn fixture(id: &str, version: &str) -> (String, Vec<u8>) {
@@ -52,6 +102,7 @@ async fn a_partner_plugin_goes_from_upload_to_rollback(backend: Backend) {
     assert_eq!(item["version"]["plugin_id"], "water-notes");
     assert_eq!(item["current_grants"], Value::Null);
     assert_eq!(item["widening"], json!(["new capability `data` (notes)", "new capability `log`"]));
+    assert_eq!(item["explained"][0], "data: read and write the plugin's own tables (named in the scope): notes");
 
     // Approve a subset (log only) with lower limits.
     let limits = json!({"memory_mb": 8, "timeout_ms": 150, "max_concurrency": 2});

@@ -144,6 +144,16 @@ pub fn widening(current: &[Grant], requested: &[Grant]) -> Vec<String> {
     changes
 }
 
+/// One line saying what a grant allows, for the reviewer.
+pub fn explain(grant: &Grant) -> String {
+    let description = kind(&grant.capability).map_or("unknown capability", |k| k.description());
+    if grant.scope.is_empty() {
+        format!("{}: {description}", grant.capability)
+    } else {
+        format!("{}: {description}: {}", grant.capability, grant.scope.join(", "))
+    }
+}
+
 /// Whether `grants` include `capability` (with `item` in its scope, if given).
 pub fn allows(grants: &[Grant], capability: &str, item: Option<&str>) -> bool {
     grants.iter().any(|g| g.capability == capability && item.is_none_or(|i| g.scope.iter().any(|s| s == i)))

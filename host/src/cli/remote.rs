@@ -301,6 +301,9 @@ pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()
                             item["current_limits"]
                         );
                     }
+                    for line in item["explained"].as_array().into_iter().flatten() {
+                        println!("  - {}", line.as_str().unwrap_or("?"));
+                    }
                     for change in item["widening"].as_array().into_iter().flatten() {
                         println!("  + {}", change.as_str().unwrap_or("?"));
                     }

@@ -61,6 +61,8 @@ pub struct ReviewItem {
     pub current_limits: Option<Limits>,
     /// What approving everything requested would add to the current grants.
     pub widening: Vec<String>,
+    /// Each requested capability explained, for the reviewer.
+    pub explained: Vec<String>,
 }
 
 /// The lifecycle over a store and a runtime.
@@ -125,6 +127,18 @@ impl Registry {
                     version: manifest.version.to_string(),
                     latest: latest.to_string(),
                 });
+            }
+            // The tables of the newest approved version exist; this one must fit them.
+            let approved = versions
+                .iter()
+                .filter(|v| v.granted.is_some())
+                .filter_map(|v| Some((semver::Version::parse(&v.version).ok()?, v)))
+                .max_by(|a, b| a.0.cmp(&b.0));
+            if let Some((_, approved)) = approved
+                && let Some(problem) =
+                    super::manifest::destructive_change(&Manifest::parse(&approved.manifest)?, &manifest)
+            {
+                return Err(problem.into());
             }
         }
         // Compile and link now, so a broken component is refused at upload,
@@ -357,10 +371,12 @@ impl Registry {
                 .find(|v| v.state == VersionState::Active);
             let current_grants = current.as_ref().and_then(|c| c.granted.clone());
             let widening = grant::widening(current_grants.as_deref().unwrap_or_default(), &version.requested);
+            let explained = version.requested.iter().map(grant::explain).collect();
             items.push(ReviewItem {
                 current_limits: current.and_then(|c| c.granted_limits),
                 current_grants,
                 widening,
+                explained,
                 version,
             });
         }

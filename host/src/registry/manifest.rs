@@ -272,6 +272,51 @@ impl Manifest {
     }
 }
 
+/// Why `new` cannot follow `old` without an admin migration step, if it
+/// cannot: tables and columns are never dropped or changed by an upload,
+/// and columns added to an existing table must be nullable (old rows have
+/// no value for them).
+pub fn destructive_change(old: &Manifest, new: &Manifest) -> Option<ManifestError> {
+    for old_table in &old.tables {
+        let Some((t, new_table)) = new.tables.iter().enumerate().find(|(_, t)| t.name == old_table.name) else {
+            return Some(problem(
+                "tables",
+                format!(
+                    "table `{}` of version {} is missing; an upload cannot drop a table",
+                    old_table.name, old.version
+                ),
+            ));
+        };
+        for old_column in &old_table.columns {
+            match new_table.column(&old_column.name) {
+                None => {
+                    return Some(problem(
+                        format!("tables[{t}].columns"),
+                        format!("column `{}` is missing; an upload cannot drop a column", old_column.name),
+                    ));
+                }
+                Some(column) if column != old_column => {
+                    return Some(problem(
+                        format!("tables[{t}].columns"),
+                        format!(
+                            "column `{}` changed type or requiredness; an upload cannot change a column",
+                            old_column.name
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(c) = new_table.columns.iter().position(|c| c.required && old_table.column(&c.name).is_none()) {
+            return Some(problem(
+                format!("tables[{t}].columns[{c}].required"),
+                "a column added to an existing table must not be required (old rows have no value)",
+            ));
+        }
+    }
+    None
+}
+
 /// True when the host can run a plugin built against `version`.
 pub fn is_supported_world_version(version: &semver::Version) -> bool {
     let supported = semver::VersionReq::parse(&format!("^{PLATFORM_VERSION}")).expect("valid requirement");
@@ -452,6 +497,26 @@ mod tests {
         );
         assert_eq!(error_for(r#"["data", "log"]"#, r#"["log"]"#).field, "capabilities");
         assert_eq!(error_for(r#"["data", "log"]"#, r#"["log", "log", "data"]"#).field, "capabilities");
+    }
+
+    #[test]
+    fn later_versions_may_only_add_tables_and_nullable_columns() {
+        let old = Manifest::parse(GOOD).unwrap();
+        let grow = |from: &str, to: &str| Manifest::parse(&GOOD.replace(from, to)).unwrap();
+        let added_column = grow(
+            r#"{ name = "stars", type = "integer" },"#,
+            r#"{ name = "stars", type = "integer" }, { name = "mood", type = "text" },"#,
+        );
+        assert_eq!(destructive_change(&old, &added_column), None);
+        let required = grow(
+            r#"{ name = "stars", type = "integer" },"#,
+            r#"{ name = "stars", type = "integer" }, { name = "mood", type = "text", required = true },"#,
+        );
+        assert_eq!(destructive_change(&old, &required).unwrap().field, "tables[0].columns[2].required");
+        let retyped = grow(r#"{ name = "stars", type = "integer" }"#, r#"{ name = "stars", type = "real" }"#);
+        assert!(destructive_change(&old, &retyped).unwrap().problem.contains("changed type"));
+        let dropped = grow(r#"{ name = "stars", type = "integer" },"#, "");
+        assert!(destructive_change(&old, &dropped).unwrap().problem.contains("cannot drop a column"));
     }
 
     #[test]

@@ -55,12 +55,6 @@ impl ArtifactCache {
         self.dir.rename(&temp, &self.dir, &name)?;
         Ok(component)
     }
-
-    /// The size of a cached artifact, if present.
-    pub fn artifact_size(&self, engine: &Engine, sha256: &str) -> Option<u64> {
-        let name = format!("{sha256}-{}.cwasm", engine_key(engine));
-        self.dir.metadata(name).ok().map(|m| m.len())
-    }
 }
 
 fn engine_key(engine: &Engine) -> String {

@@ -40,6 +40,16 @@ impl Backend {
         }
     }
 
+    /// A query for the column names of table `$1` (no rows if it does not exist).
+    pub fn column_names_sql(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SELECT name FROM pragma_table_info($1)",
+            Backend::Postgres => {
+                "SELECT column_name::TEXT FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1"
+            }
+        }
+    }
+
     /// The SQL type of a plugin column type.
     pub fn column_type(self, ty: ColumnType) -> &'static str {
         match (self, ty) {

@@ -4,7 +4,8 @@
 
 use crate::registry::manifest::{Manifest, PluginId, TableDef};
 
-use sqlx::{Any, Transaction};
+use sha2::{Digest, Sha256};
+use sqlx::{Any, Row, Transaction};
 
 use super::Backend;
 
@@ -22,12 +23,34 @@ pub fn create_statements(backend: Backend, plugin: &PluginId, table: &TableDef) 
         columns.push(format!("\"{}\" {}{not_null}", column.name, backend.column_type(column.ty)));
     }
     let mut statements = vec![format!("CREATE TABLE IF NOT EXISTS \"{name}\" ({})", columns.join(", "))];
-    for (i, index) in table.indexes.iter().enumerate() {
+    for index in &table.indexes {
         let unique = if index.unique { "UNIQUE " } else { "" };
         let columns = index.columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
-        statements.push(format!("CREATE {unique}INDEX IF NOT EXISTS \"{name}__i{i}\" ON \"{name}\" ({columns})"));
+        // Named after what it indexes, so a later version re-declaring it
+        // finds it, and one declaring another index gets a new one.
+        let key = hex::encode(Sha256::digest(format!("{unique}{columns}")));
+        statements
+            .push(format!("CREATE {unique}INDEX IF NOT EXISTS \"{name}__{}\" ON \"{name}\" ({columns})", &key[..12]));
     }
     statements
+}
+
+/// `ALTER TABLE ... ADD COLUMN` for the declared columns a table lacks.
+/// Only nullable columns are ever added (uploads that would add required
+/// columns to an existing table are refused), so existing rows stay valid.
+pub fn add_column_statements(
+    backend: Backend,
+    plugin: &PluginId,
+    table: &TableDef,
+    existing: &[String],
+) -> Vec<String> {
+    let name = physical_name(plugin, &table.name);
+    table
+        .columns
+        .iter()
+        .filter(|c| !existing.contains(&c.name))
+        .map(|c| format!("ALTER TABLE \"{name}\" ADD COLUMN \"{}\" {}", c.name, backend.column_type(c.ty)))
+        .collect()
 }
 
 /// Creates every table of `manifest` (those that do not exist yet) inside
@@ -39,7 +62,15 @@ pub async fn create_all(
     manifest: &Manifest,
 ) -> Result<(), sqlx::Error> {
     for table in &manifest.tables {
-        for statement in create_statements(backend, &manifest.id, table) {
+        let physical = physical_name(&manifest.id, &table.name);
+        let rows = sqlx::query(backend.column_names_sql()).bind(&physical).fetch_all(&mut **tx).await?;
+        let existing = rows.iter().map(|row| row.try_get::<String, _>(0)).collect::<Result<Vec<_>, _>>()?;
+        let mut statements = add_column_statements(backend, &manifest.id, table, &existing);
+        if existing.is_empty() {
+            statements.clear(); // A new table gets every column from CREATE TABLE.
+        }
+        statements.extend(create_statements(backend, &manifest.id, table));
+        for statement in statements {
             sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut **tx).await?;
         }
     }

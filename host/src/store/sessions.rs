@@ -1,8 +1,6 @@
 //! Sign-in sessions. Only the SHA-256 of a token is stored, so a copy of the
 //! database does not let anyone sign in.
 
-use sqlx::Row;
-
 use super::accounts::{self, Account};
 use super::{Store, timestamp};
 
@@ -41,14 +39,4 @@ pub async fn revoke(store: &Store, token_hash: &str) -> Result<bool, sqlx::Error
         .execute(store.pool())
         .await?;
     Ok(result.rows_affected() > 0)
-}
-
-/// How many live sessions an account has (used by tests and admin views).
-pub async fn live_count(store: &Store, account_id: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2")
-        .bind(account_id)
-        .bind(timestamp::now())
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)
 }
