@@ -187,6 +187,7 @@ async fn a_partner_plugin_goes_from_upload_to_rollback(backend: Backend) {
     assert_eq!(suspended.body["state"], "suspended");
     let unavailable = app.client.get(&service("water-notes", "/noop"), None).await;
     assert!(unavailable.assert_problem(503, "service-unavailable").contains("suspended"));
+    assert_eq!(unavailable.header("retry-after"), None, "a suspension is not a momentary overload");
     assert!(!app.client.get("/api/v1/services", None).await.body.to_string().contains("water-notes"));
     assert_eq!(app.client.post_empty("/api/v1/admin/plugins/water-notes/resume", Some(&admin)).await.status, 200);
     assert_eq!(app.client.get(&service("water-notes", "/noop"), None).await.status, 204);

@@ -161,7 +161,9 @@ impl IntoResponse for ApiError {
             StatusCode::UNAUTHORIZED => {
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            StatusCode::SERVICE_UNAVAILABLE => {
+            // Busy is momentary: say when to retry. A suspended service or a
+            // database outage is not, and a retry hint would invite hammering.
+            StatusCode::SERVICE_UNAVAILABLE if slug == "service-busy" => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             _ => {}

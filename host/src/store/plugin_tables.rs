@@ -98,10 +98,10 @@ mod tests {
             pg[0],
             "CREATE TABLE IF NOT EXISTS \"p_guest_book__entries\" (\"id\" BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \"author\" TEXT NOT NULL, \"photo\" BYTEA)"
         );
-        assert_eq!(
-            pg[1],
-            "CREATE UNIQUE INDEX IF NOT EXISTS \"p_guest_book__entries__i0\" ON \"p_guest_book__entries\" (\"author\")"
-        );
+        assert!(pg[1].starts_with("CREATE UNIQUE INDEX IF NOT EXISTS \"p_guest_book__entries__"), "{}", pg[1]);
+        assert!(pg[1].ends_with("ON \"p_guest_book__entries\" (\"author\")"), "{}", pg[1]);
+        let added = add_column_statements(Backend::Sqlite, &plugin, &table, &["id".into(), "author".into()]);
+        assert_eq!(added, ["ALTER TABLE \"p_guest_book__entries\" ADD COLUMN \"photo\" BLOB"]);
         let sqlite = create_statements(Backend::Sqlite, &plugin, &table);
         assert!(sqlite[0].contains("\"id\" INTEGER PRIMARY KEY AUTOINCREMENT") && sqlite[0].contains("\"photo\" BLOB"));
     }
