@@ -16,6 +16,8 @@ on_both_backends!(
     data_calls_outside_the_schema_are_refused,
     all_value_types_round_trip,
     plugins_see_the_caller_but_never_credentials,
+    a_handled_conflict_keeps_the_other_writes,
+    a_failure_answer_rolls_back_the_writes,
     oversized_requests_and_invalid_answers_are_stopped_at_the_host,
 );
 
@@ -169,4 +171,23 @@ async fn oversized_requests_and_invalid_answers_are_stopped_at_the_host(backend:
     assert!(detail.contains("1000"), "{detail}");
     let detail = app.client.get(&format!("{BASE}/huge"), None).await.assert_problem(502, "plugin-bad-response");
     assert!(detail.contains("limit"), "{detail}");
+}
+
+async fn note_bodies(app: &TestApp) -> Vec<String> {
+    let notes = app.client.get(&format!("{BASE}/notes"), None).await;
+    notes.body.as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn a_handled_conflict_keeps_the_other_writes(backend: Backend) {
+    let app = spawn(backend).await;
+    let answer = app.client.post_empty(&format!("{BASE}/conflict-then-write"), None).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    assert_eq!(note_bodies(&app).await, ["first", "after the conflict"]);
+}
+
+async fn a_failure_answer_rolls_back_the_writes(backend: Backend) {
+    let app = spawn(backend).await;
+    assert_eq!(app.client.post_empty(&format!("{BASE}/notes?body=kept"), None).await.status, 201);
+    app.client.post_empty(&format!("{BASE}/write-then-fail"), None).await.assert_problem(500, "internal");
+    assert_eq!(note_bodies(&app).await, ["kept"], "a 5xx answer keeps none of its writes");
 }

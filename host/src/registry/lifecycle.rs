@@ -111,36 +111,7 @@ impl Registry {
         validate::check_bytes(component)?;
         let manifest = Manifest::parse(manifest_text)?;
         let sha256 = hex::encode(Sha256::digest(component));
-        if let Some(plugin) = plugins::find_plugin(&self.store, manifest.id.as_str()).await? {
-            if plugin.owner_unit.as_deref() != owner_unit {
-                return Err(RegistryError::NotOwner(format!(
-                    "plugin {} belongs to {}; only its owner may upload versions",
-                    plugin.id,
-                    owner_name(&plugin)
-                )));
-            }
-            let versions = plugins::versions(&self.store, &plugin.id).await?;
-            let latest = versions.iter().filter_map(|v| semver::Version::parse(&v.version).ok()).max();
-            if let Some(latest) = latest.filter(|latest| manifest.version <= *latest) {
-                return Err(RegistryError::VersionNotNewer {
-                    plugin: plugin.id,
-                    version: manifest.version.to_string(),
-                    latest: latest.to_string(),
-                });
-            }
-            // The tables of the newest approved version exist; this one must fit them.
-            let approved = versions
-                .iter()
-                .filter(|v| v.granted.is_some())
-                .filter_map(|v| Some((semver::Version::parse(&v.version).ok()?, v)))
-                .max_by(|a, b| a.0.cmp(&b.0));
-            if let Some((_, approved)) = approved
-                && let Some(problem) =
-                    super::manifest::destructive_change(&Manifest::parse(&approved.manifest)?, &manifest)
-            {
-                return Err(problem.into());
-            }
-        }
+        self.check_against_existing(owner_unit, &manifest).await?;
         // Compile and link now, so a broken component is refused at upload,
         // and the artifact is cached for the approval.
         let approval = Approval {
@@ -151,6 +122,44 @@ impl Registry {
         };
         self.compile_and_prepare(approval, component.to_vec()).await?;
         Ok((manifest, sha256))
+    }
+
+    /// What an upload must respect of the versions already stored: the
+    /// plugin's owner, ever-higher versions, and the tables that exist.
+    async fn check_against_existing(&self, owner_unit: Option<&str>, manifest: &Manifest) -> Result<(), RegistryError> {
+        let Some(plugin) = plugins::find_plugin(&self.store, manifest.id.as_str()).await? else { return Ok(()) };
+        if plugin.owner_unit.as_deref() != owner_unit {
+            // Which unit owns it is not the uploader's business.
+            return Err(RegistryError::NotOwner(format!(
+                "plugin {} belongs to another owner; only its owner may upload versions",
+                plugin.id
+            )));
+        }
+        let versions = plugins::versions(&self.store, &plugin.id).await?;
+        let latest = versions.iter().filter_map(|v| semver::Version::parse(&v.version).ok()).max();
+        if let Some(latest) = latest.filter(|latest| manifest.version <= *latest) {
+            return Err(RegistryError::VersionNotNewer {
+                plugin: plugin.id,
+                version: manifest.version.to_string(),
+                latest: latest.to_string(),
+            });
+        }
+        self.check_schema(manifest).await
+    }
+
+    /// The tables of every approved version exist; `manifest` must fit them
+    /// (checked at upload, and again at approval since approvals may come
+    /// in any order).
+    async fn check_schema(&self, manifest: &Manifest) -> Result<(), RegistryError> {
+        for version in plugins::versions(&self.store, manifest.id.as_str()).await? {
+            if version.granted.is_some()
+                && let Some(problem) =
+                    super::manifest::destructive_change(&Manifest::parse(&version.manifest)?, manifest)
+            {
+                return Err(problem.into());
+            }
+        }
+        Ok(())
     }
 
     async fn store_upload(
@@ -164,6 +173,9 @@ impl Registry {
     ) -> Result<VersionRecord, RegistryError> {
         let (plugin_id, version) = (manifest.id.to_string(), manifest.version.to_string());
         let requested = manifest.requested_grants();
+        // Checked again under the lock: another upload may have won meanwhile.
+        let _lifecycle = self.runtime.lifecycle_lock().await;
+        self.check_against_existing(owner_unit, manifest).await?;
         let mut tx = self.store.pool().begin().await?;
         let new = NewVersion {
             plugin_id: &plugin_id,
@@ -197,6 +209,7 @@ impl Registry {
         grants: Option<Vec<Grant>>,
         limits: Option<Limits>,
     ) -> Result<VersionRecord, RegistryError> {
+        let _lifecycle = self.runtime.lifecycle_lock().await;
         let record = self.version(plugin_id, version).await?;
         if record.state != VersionState::Pending {
             return Err(RegistryError::WrongState(format!(
@@ -217,6 +230,7 @@ impl Registry {
         check_limits(&limits, &record.requested_limits, self.runtime.config())?;
 
         let manifest = Manifest::parse(&record.manifest)?;
+        self.check_schema(&manifest).await?;
         let component = plugins::component(&self.store, plugin_id, version).await?;
         let approval =
             Approval { manifest: manifest.clone(), sha256: record.sha256.clone(), grants: grants.clone(), limits };
@@ -243,6 +257,7 @@ impl Registry {
         version: &str,
         reason: &str,
     ) -> Result<VersionRecord, RegistryError> {
+        let _lifecycle = self.runtime.lifecycle_lock().await;
         let record = self.version(plugin_id, version).await?;
         if record.state != VersionState::Pending {
             return Err(RegistryError::WrongState(format!(
@@ -268,6 +283,7 @@ impl Registry {
         plugin_id: &str,
         reason: &str,
     ) -> Result<VersionRecord, RegistryError> {
+        let _lifecycle = self.runtime.lifecycle_lock().await;
         let (id, active) = self.active_version(plugin_id).await?;
         let mut tx = self.store.pool().begin().await?;
         plugins::deactivate(&mut tx, plugin_id, &active.version, VersionState::Suspended).await?;
@@ -283,7 +299,15 @@ impl Registry {
 
     /// Resumes a suspended version with the grants it was approved with.
     pub async fn resume(&self, cx: &Context<'_>, plugin_id: &str) -> Result<VersionRecord, RegistryError> {
-        let suspended = self.versions_of(plugin_id).await?.into_iter().find(|v| v.state == VersionState::Suspended);
+        let _lifecycle = self.runtime.lifecycle_lock().await;
+        let versions = self.versions_of(plugin_id).await?;
+        if let Some(active) = versions.iter().find(|v| v.state == VersionState::Active) {
+            return Err(RegistryError::WrongState(format!(
+                "{plugin_id} {} is active; there is nothing to resume",
+                active.version
+            )));
+        }
+        let suspended = versions.into_iter().find(|v| v.state == VersionState::Suspended);
         let suspended =
             suspended.ok_or_else(|| RegistryError::WrongState(format!("{plugin_id} has no suspended version")))?;
         self.reactivate(cx, "plugin.resume", &suspended, serde_json::json!({})).await
@@ -297,6 +321,7 @@ impl Registry {
         plugin_id: &str,
         reason: &str,
     ) -> Result<VersionRecord, RegistryError> {
+        let _lifecycle = self.runtime.lifecycle_lock().await;
         let id = plugin_id_of(plugin_id)?;
         let versions = self.versions_of(plugin_id).await?;
         let current = versions.into_iter().find(|v| matches!(v.state, VersionState::Active | VersionState::Suspended));
@@ -322,6 +347,7 @@ impl Registry {
         plugin_id: &str,
         version: &str,
     ) -> Result<VersionRecord, RegistryError> {
+        let _lifecycle = self.runtime.lifecycle_lock().await;
         let record = self.version(plugin_id, version).await?;
         if record.granted.is_none() || matches!(record.state, VersionState::Pending | VersionState::Rejected) {
             return Err(RegistryError::WrongState(format!(
@@ -455,10 +481,6 @@ fn act<'a>(cx: &'a Context<'_>, action: &'a str, target: &'a str, details: serde
 /// The audit target of a plugin version.
 fn target(plugin_id: &str, version: &str) -> String {
     format!("plugin:{plugin_id}@{version}")
-}
-
-fn owner_name(plugin: &PluginRecord) -> String {
-    plugin.owner_unit.clone().map_or_else(|| "the platform".to_owned(), |unit| format!("unit {unit}"))
 }
 
 fn plugin_id_of(raw: &str) -> Result<PluginId, RegistryError> {

@@ -94,8 +94,14 @@ pub async fn invoke(
         Ok(Ok(response)) => response,
     };
     check_response(&response, limits.max_response_bytes)?;
-    // Only a normal return with a usable answer commits the plugin's writes;
-    // every other path drops the transaction, which rolls it back.
+    if response.status >= 500 {
+        // The plugin says it failed: keep none of its half-done work (a
+        // client retrying must not find the first attempt's rows).
+        return Ok(response);
+    }
+    // Only a normal return with a usable, non-failure answer commits the
+    // plugin's writes; every other path drops the transaction, which rolls
+    // it back.
     wasm_store.data_mut().data.commit().await.map_err(|e| {
         tracing::error!(plugin = %manifest.id, request_id, "commit failed: {e:#}");
         InvokeError::Unavailable("its changes could not be saved".into())

@@ -32,6 +32,7 @@ pub struct Runtime {
     config: RuntimeConfig,
     store: Store,
     active: RwLock<HashMap<PluginId, Arc<LoadedPlugin>>>,
+    lifecycle: tokio::sync::Mutex<()>,
     _ticker: engine::EpochTicker,
 }
 
@@ -41,7 +42,16 @@ impl Runtime {
         let engine = engine::build(&config)?;
         let ticker = engine::EpochTicker::start(engine.clone());
         let linker = state::linker(&engine)?;
-        Ok(Runtime { engine, linker, cache, config, store, active: RwLock::default(), _ticker: ticker })
+        Ok(Runtime {
+            engine,
+            linker,
+            cache,
+            config,
+            store,
+            active: RwLock::default(),
+            lifecycle: tokio::sync::Mutex::new(()),
+            _ticker: ticker,
+        })
     }
 
     /// The engine (for validation at install).
@@ -74,6 +84,13 @@ impl Runtime {
     pub fn activate(&self, plugin: LoadedPlugin) {
         let mut active = self.active.write().expect("runtime lock poisoned");
         active.insert(plugin.manifest().id.clone(), Arc::new(plugin));
+    }
+
+    /// Held by every lifecycle act from its checks to its runtime swap, so
+    /// concurrent acts (two approvals, approve and reject) cannot interleave
+    /// and leave the database and what is served disagreeing.
+    pub async fn lifecycle_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.lifecycle.lock().await
     }
 
     /// Stops routing new calls to this plugin (suspended or retired).

@@ -285,13 +285,16 @@ pub async fn set_rejected(
     Ok(())
 }
 
-/// Makes `version` the plugin's only active version; the one active before
-/// (if any) becomes superseded.
+/// Makes `version` the plugin's only active version; the one active or
+/// suspended before (if any) becomes superseded.
 pub async fn activate(tx: &mut Transaction<'static, Any>, plugin_id: &str, version: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE plugin_versions SET state = $1 WHERE plugin_id = $2 AND state = $3 AND version <> $4")
+    // At most one version is ever in service (active) or able to return to
+    // it by resuming (suspended): activating another supersedes both.
+    sqlx::query("UPDATE plugin_versions SET state = $1 WHERE plugin_id = $2 AND state IN ($3, $4) AND version <> $5")
         .bind(VersionState::Superseded.as_str())
         .bind(plugin_id)
         .bind(VersionState::Active.as_str())
+        .bind(VersionState::Suspended.as_str())
         .bind(version)
         .execute(&mut **tx)
         .await?;

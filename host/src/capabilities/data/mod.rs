@@ -12,7 +12,7 @@ mod values;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sqlx::{Any, Transaction};
+use sqlx::{Acquire, Any, Transaction};
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::capabilities::grant::{self, Grant};
@@ -90,20 +90,73 @@ impl DataContext {
     }
 
     async fn fetch_all(&mut self, statement: Statement) -> Result<Vec<sqlx::any::AnyRow>, DataError> {
-        let query = values::query(statement);
         // Reads join the transaction once there is one, to see its writes.
         let result = match self.tx.as_mut() {
-            Some(tx) => query.fetch_all(&mut **tx).await,
-            None => query.fetch_all(self.store.pool()).await,
+            Some(tx) => in_savepoint(tx, statement, Run::FetchAll).await.map(Outcome::rows),
+            None => values::query(statement).fetch_all(self.store.pool()).await,
         };
         result.map_err(|e| database_error(&self.schema.plugin, e))
     }
 
-    async fn execute_write(&mut self, statement: Statement) -> Result<u64, DataError> {
+    async fn write(&mut self, statement: Statement, run: Run) -> Result<Outcome, DataError> {
         let plugin = self.schema.plugin.clone();
         let tx = self.write_tx().await?;
-        let result = values::query(statement).execute(&mut **tx).await;
-        result.map(|r| r.rows_affected()).map_err(|e| database_error(&plugin, e))
+        in_savepoint(tx, statement, run).await.map_err(|e| database_error(&plugin, e))
+    }
+}
+
+/// How to run a statement.
+enum Run {
+    FetchAll,
+    Execute,
+}
+
+/// What running it gave.
+enum Outcome {
+    Rows(Vec<sqlx::any::AnyRow>),
+    Affected(u64),
+}
+
+impl Outcome {
+    fn rows(self) -> Vec<sqlx::any::AnyRow> {
+        match self {
+            Outcome::Rows(rows) => rows,
+            Outcome::Affected(_) => Vec::new(),
+        }
+    }
+
+    fn affected(self) -> u64 {
+        match self {
+            Outcome::Rows(rows) => rows.len() as u64,
+            Outcome::Affected(n) => n,
+        }
+    }
+}
+
+/// Runs one statement of the request's transaction inside a savepoint. A
+/// failed statement (a unique violation the plugin handles, say) is rolled
+/// back alone: without this, PostgreSQL would abort the whole transaction
+/// and turn the final COMMIT into a silent ROLLBACK of every earlier write.
+async fn in_savepoint(
+    tx: &mut Transaction<'static, Any>,
+    statement: Statement,
+    run: Run,
+) -> Result<Outcome, sqlx::Error> {
+    let mut savepoint = tx.begin().await?;
+    let query = values::query(statement);
+    let result = match run {
+        Run::FetchAll => query.fetch_all(&mut *savepoint).await.map(Outcome::Rows),
+        Run::Execute => query.execute(&mut *savepoint).await.map(|r| Outcome::Affected(r.rows_affected())),
+    };
+    match result {
+        Ok(outcome) => {
+            savepoint.commit().await?;
+            Ok(outcome)
+        }
+        Err(error) => {
+            savepoint.rollback().await?;
+            Err(error)
+        }
     }
 }
 
@@ -118,10 +171,9 @@ impl data::Host for DataContext {
 
     async fn insert(&mut self, table: String, values: Vec<Assignment>) -> Result<i64, DataError> {
         let statement = sql::insert(self.schema.table(&table)?, &values)?;
-        let plugin = self.schema.plugin.clone();
-        let tx = self.write_tx().await?;
-        let row = values::query(statement).fetch_one(&mut **tx).await.map_err(|e| database_error(&plugin, e))?;
-        values::decode_id(&row)
+        let rows = self.write(statement, Run::FetchAll).await?.rows();
+        let row = rows.first().ok_or_else(|| DataError::Unavailable("the insert returned no id".into()))?;
+        values::decode_id(row)
     }
 
     async fn update(
@@ -131,12 +183,12 @@ impl data::Host for DataContext {
         conditions: Vec<Condition>,
     ) -> Result<u64, DataError> {
         let statement = sql::update(self.schema.table(&table)?, &set, &conditions)?;
-        self.execute_write(statement).await
+        Ok(self.write(statement, Run::Execute).await?.affected())
     }
 
     async fn delete(&mut self, table: String, conditions: Vec<Condition>) -> Result<u64, DataError> {
         let statement = sql::delete(self.schema.table(&table)?, &conditions)?;
-        self.execute_write(statement).await
+        Ok(self.write(statement, Run::Execute).await?.affected())
     }
 
     async fn count(&mut self, table: String, conditions: Vec<Condition>) -> Result<u64, DataError> {
