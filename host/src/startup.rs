@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::api::{self, AppState};
+use crate::audit;
 use crate::auth::password;
 use crate::config::Config;
 use crate::data_dir;
@@ -108,12 +109,36 @@ async fn ensure_admin(store: &Store) -> anyhow::Result<Option<InitialAdmin>> {
         unit_id: None,
         password_hash: &hash,
     };
-    match accounts::create(store, new).await {
-        Ok(_) => Ok(Some(InitialAdmin { username: "admin".into(), password: secret })),
+    let mut tx = store.pool().begin().await?;
+    match accounts::create(&mut tx, new).await {
+        Ok(account) => {
+            record_admin_created(&mut tx, &account, "first start").await?;
+            tx.commit().await?;
+            Ok(Some(InitialAdmin { username: "admin".into(), password: secret }))
+        }
         // Another host created it at the same moment (shared PostgreSQL).
         Err(accounts::CreateError::UsernameTaken) => Ok(None),
         Err(accounts::CreateError::Database(e)) => Err(e.into()),
     }
+}
+
+/// Records an admin the platform itself created (first start, or
+/// `onewindow admin create`), in the transaction that created it.
+pub async fn record_admin_created(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    account: &crate::store::accounts::Account,
+    via: &str,
+) -> Result<(), sqlx::Error> {
+    let target = format!("account:{}", account.id);
+    let details = serde_json::json!({ "username": account.username, "role": "admin", "via": via });
+    let act = audit::Act {
+        actor: &audit::Actor::system(),
+        action: "account.create",
+        target: &target,
+        details,
+        request_id: "startup",
+    };
+    audit::record(tx, act).await.map(|_| ())
 }
 
 /// Completes on SIGINT or SIGTERM.

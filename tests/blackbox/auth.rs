@@ -89,8 +89,8 @@ async fn registration_rejects_bad_input_and_changes_nothing(backend: Backend) {
         .await
         .assert_problem(415, "unsupported-media-type");
 
-    // None of those created an account.
-    for username in ["x", "nobody"] {
+    // None of those created an account ("x" could not even be one).
+    for username in ["nobody", "taken"] {
         let answer = app
             .client
             .post_json("/api/v1/auth/sign-in", None, &json!({"username": username, "password": "long enough pw"}))
@@ -121,6 +121,9 @@ async fn sign_in_failures_do_not_say_which_part_was_wrong(backend: Backend) {
     let (a, b) = (wrong_password.assert_problem(401, "unauthorized"), unknown_user.assert_problem(401, "unauthorized"));
     assert_eq!(a, b);
     assert_eq!(wrong_password.header("www-authenticate"), Some("Bearer"));
+    // A name that cannot be a username costs no hashing and no audit entry.
+    let long = json!({"username": "x".repeat(10_000), "password": "whatever"});
+    assert_eq!(app.client.post_json("/api/v1/auth/sign-in", None, &long).await.problem_fields(), ["username"]);
 }
 
 async fn bad_tokens_are_refused_even_where_anonymous_is_allowed(backend: Backend) {

@@ -13,6 +13,7 @@ on_both_backends!(
     first_party_installs_and_admin_acts_are_on_a_verifiable_trail,
     units_and_staff_are_managed_by_admins,
     later_versions_may_add_nullable_columns_but_not_destroy_data,
+    removing_the_newest_entries_is_detected,
 );
 
 async fn later_versions_may_add_nullable_columns_but_not_destroy_data(backend: Backend) {
@@ -402,10 +403,12 @@ async fn first_party_installs_and_admin_acts_are_on_a_verifiable_trail(backend: 
         .map(|e| (e["action"].as_str().unwrap(), e["target"].as_str().unwrap()))
         .collect();
     assert_eq!(
-        acts,
+        acts[1..],
         [("plugin.upload", "plugin:residence-permit@0.1.0"), ("plugin.approve", "plugin:residence-permit@0.1.0")]
     );
-    let approval = &system.body[1];
+    assert_eq!(acts[0].0, "account.create", "the first admin's creation is recorded too");
+    assert_eq!(system.body[0]["details"]["via"], "first start");
+    let approval = &system.body[2];
     assert_eq!(
         approval["details"]["grants"],
         json!([{"capability": "data", "scope": ["applications"]}, {"capability": "log"}])
@@ -453,6 +456,24 @@ async fn first_party_installs_and_admin_acts_are_on_a_verifiable_trail(backend: 
     assert_eq!(broken.body["first_broken"], suspended.body[0]["seq"]);
     assert!(broken.body["problem"].as_str().unwrap().contains("altered"));
     assert_eq!(broken.body["entries"].as_u64().unwrap(), count);
+}
+
+async fn removing_the_newest_entries_is_detected(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let reason = json!({"reason": "covering tracks"});
+    app.client.post_json("/api/v1/admin/plugins/residence-permit/suspend", Some(&admin), &reason).await;
+    let head = app.client.get("/api/v1/admin/audit/head", Some(&admin)).await;
+    let seq = head.body["seq"].as_i64().unwrap();
+    let last = app.client.get(&format!("/api/v1/admin/audit?after={}", seq - 1), Some(&admin)).await;
+    assert_eq!(last.body[0]["hash"], head.body["hash"], "the head is the last entry");
+
+    let sql = format!("DELETE FROM audit_log WHERE seq = {seq}");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(app.state.store.pool()).await.unwrap();
+    let verdict = app.client.get("/api/v1/admin/audit/verify", Some(&admin)).await;
+    assert_eq!(verdict.body["ok"], false);
+    assert_eq!(verdict.body["first_broken"], seq);
+    assert!(verdict.body["problem"].as_str().unwrap().contains("removed"), "{}", verdict.body);
 }
 
 async fn units_and_staff_are_managed_by_admins(backend: Backend) {

@@ -87,6 +87,7 @@ async fn openapi_document_covers_every_route(backend: Backend) {
             "/api/v1/admin/accounts/{id}/disable",
             "/api/v1/admin/accounts/{id}/enable",
             "/api/v1/admin/audit",
+            "/api/v1/admin/audit/head",
             "/api/v1/admin/audit/verify",
             "/api/v1/admin/plugins/{id}/resume",
             "/api/v1/admin/plugins/{id}/retire",

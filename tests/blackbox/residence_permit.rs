@@ -40,6 +40,10 @@ async fn a_resident_applies_and_reads_their_application_back(backend: Backend) {
     let created = answer.body;
     let id = created["id"].as_i64().unwrap();
     assert_eq!(answer.headers["location"], format!("{APPLICATIONS}/{id}"));
+    assert_eq!(
+        answer.headers["content-security-policy"], "sandbox; default-src 'none'",
+        "plugin answers run no script"
+    );
     assert_eq!(created["status"], "submitted");
     assert_eq!(created["applicant"], resident_id, "the owner is the authenticated caller, not anything in the body");
     assert_eq!(created["full_name"], "Aygül Tursun");

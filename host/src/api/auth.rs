@@ -92,8 +92,12 @@ async fn register(
         unit_id: None,
         password_hash: &password_hash,
     };
-    match accounts::create(&state.store, new).await {
-        Ok(account) => Ok((StatusCode::CREATED, axum::Json(account))),
+    let mut tx = state.store.pool().begin().await?;
+    match accounts::create(&mut tx, new).await {
+        Ok(account) => {
+            tx.commit().await?;
+            Ok((StatusCode::CREATED, axum::Json(account)))
+        }
         Err(CreateError::UsernameTaken) => Err(ApiError::Conflict(format!("the username `{username}` is taken"))),
         Err(CreateError::Database(e)) => Err(e.into()),
     }
@@ -107,11 +111,15 @@ async fn sign_in(
     request_id: RequestId,
     Json(input): Json<Credentials>,
 ) -> Result<axum::Json<Session>, ApiError> {
-    let username = input.username.trim().to_ascii_lowercase();
+    // A name that could never be a username is refused before any hashing
+    // or auditing: neither may be had for free with megabyte-long names.
+    let username = fields::username(&input.username).map_err(|problem| ApiError::field("username", problem))?;
+    if input.password.chars().count() > password::MAX_LEN {
+        return Err(ApiError::Unauthorized("wrong username or password".into()));
+    }
     let found = accounts::find_for_sign_in(&state.store, &username).await?;
     let password = input.password;
-    // Argon2 is deliberately slow: keep it off the async workers.
-    let account = tokio::task::spawn_blocking(move || match found {
+    let account = off_thread(move || match found {
         Some((account, hash)) if password::verify(&password, &hash) => Some(account),
         Some(_) => None,
         None => {
@@ -119,8 +127,7 @@ async fn sign_in(
             None
         }
     })
-    .await
-    .map_err(|e| anyhow::anyhow!("password check failed: {e}"))?;
+    .await?;
     let Some(account) = account else {
         tracing::warn!(%username, "sign-in failed");
         let act = Act {
@@ -156,7 +163,16 @@ async fn me(user: AuthUser) -> axum::Json<Account> {
 
 /// Hashes on a blocking thread (Argon2 takes tens of milliseconds by design).
 pub async fn hash_off_thread(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
+    off_thread(move || password::hash(&password)).await
+}
+
+/// Runs Argon2 work on a blocking thread, a few at a time: each hash takes
+/// 19 MiB and tens of milliseconds by design, so unbounded concurrency would
+/// let a flood of sign-ins exhaust memory.
+async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+    let _slot = SLOTS.acquire().await.map_err(|e| anyhow::anyhow!("hashing slots closed: {e}"))?;
+    tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("hashing failed: {e}")))
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("password hashing failed: {e}")))
 }

@@ -235,16 +235,22 @@ fn response_from_plugin(answer: wit::Response, service: &str) -> Response {
         if !PLUGIN_HEADERS.contains(&name.as_str()) {
             continue;
         }
-        // A plugin's `location` is relative to the service; make it absolute.
-        let value = if name == "location" && value.starts_with('/') {
-            format!("/api/v1/services/{service}{value}")
-        } else {
-            value
+        // A plugin's `location` is a path within its service; anything else
+        // (another site, `//host`) would make the portal an open redirect.
+        let value = match name.as_str() {
+            "location" if value.starts_with('/') && !value.starts_with("//") => {
+                format!("/api/v1/services/{service}{value}")
+            }
+            "location" => continue,
+            _ => value,
         };
         if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
             response.headers_mut().append(name, value);
         }
     }
+    // Whatever a plugin answers runs no script and loads nothing on the
+    // portal's origin, even if it claims to be HTML.
     response.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    response.headers_mut().insert("content-security-policy", HeaderValue::from_static("sandbox; default-src 'none'"));
     response
 }

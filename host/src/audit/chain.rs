@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{Entry, GENESIS};
+use super::{Entry, GENESIS, Head};
 
 /// The hash of an entry: SHA-256 over its previous hash and its fields,
 /// each length-prefixed so no two different entries serialise alike.
@@ -74,6 +74,28 @@ pub fn verify(entries: &[Entry]) -> Verification {
     Verification { ok: true, entries: entries.len(), first_broken: None, problem: None }
 }
 
+/// Checks a trail and that it ends where the recorded head says: entries
+/// removed from the end leave an intact chain, but not one that reaches the head.
+pub fn verify_to_head(entries: &[Entry], head: &Head) -> Verification {
+    let verification = verify(entries);
+    if !verification.ok {
+        return verification;
+    }
+    let (last_seq, last_hash) = entries.last().map_or((0, GENESIS), |e| (e.seq, e.hash.as_str()));
+    if last_seq != head.seq || last_hash != head.hash {
+        return Verification {
+            ok: false,
+            entries: entries.len(),
+            first_broken: Some(last_seq + 1),
+            problem: Some(format!(
+                "the trail ends at entry {last_seq}, but the head records entry {} (entries were removed)",
+                head.seq
+            )),
+        };
+    }
+    verification
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +127,18 @@ mod tests {
     fn an_untouched_chain_verifies() {
         assert_eq!(verify(&chain(5)), Verification { ok: true, entries: 5, first_broken: None, problem: None });
         assert!(verify(&[]).ok);
+    }
+
+    #[test]
+    fn a_truncated_trail_does_not_reach_the_head() {
+        let full = chain(4);
+        let head = Head { seq: 4, hash: full[3].hash.clone() };
+        assert!(verify_to_head(&full, &head).ok);
+        let truncated = &full[..2];
+        assert!(verify(truncated).ok, "the chain itself still links");
+        let verdict = verify_to_head(truncated, &head);
+        assert_eq!(verdict.first_broken, Some(3));
+        assert!(verdict.problem.unwrap().contains("removed"));
     }
 
     #[test]

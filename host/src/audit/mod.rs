@@ -10,7 +10,7 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::store::{Store, timestamp};
 
-pub use chain::{Verification, entry_hash, verify};
+pub use chain::{Verification, entry_hash, verify, verify_to_head};
 
 /// Who did something: an account, or the platform itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,26 +142,31 @@ pub async fn list(store: &Store, query: &Query) -> Result<Vec<Entry>, sqlx::Erro
         "SELECT seq, at, actor, actor_unit, action, target, details, request_id, prev_hash, hash FROM audit_log WHERE seq > $1",
     );
     let mut binds: Vec<String> = Vec::new();
-    let mut add = |clause: &str, value: String| {
+    // Each condition: `AND <column> <op> $n<suffix>`, with its value bound.
+    let mut add = |condition: &str, value: String, suffix: &str| {
         binds.push(value);
-        sql += &format!(" AND {clause} ${}", binds.len() + 1);
+        sql += &format!(" AND {condition} ${}{suffix}", binds.len() + 1);
     };
     if let Some(actor) = &query.actor {
-        add("actor =", actor.clone());
+        add("actor =", actor.clone(), "");
     }
     if let Some(action) = &query.action {
-        add("action =", action.clone());
+        add("action =", action.clone(), "");
     }
     match query.target.as_deref().map(|t| t.strip_suffix('*').map_or((t, false), |p| (p, true))) {
-        Some((prefix, true)) => add("target LIKE", format!("{}%", prefix.replace('%', "\\%").replace('_', "\\_"))),
-        Some((exact, false)) => add("target =", exact.to_owned()),
+        Some((prefix, true)) => {
+            let pattern = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            // SQLite has no default escape character; name it for both.
+            add("target LIKE", format!("{pattern}%"), " ESCAPE '\\'");
+        }
+        Some((exact, false)) => add("target =", exact.to_owned(), ""),
         None => {}
     }
     if let Some(from) = &query.from {
-        add("at >=", from.clone());
+        add("at >=", from.clone(), "");
     }
     if let Some(to) = &query.to {
-        add("at <", to.clone());
+        add("at <", to.clone(), "");
     }
     let limit = query.limit.unwrap_or(50).clamp(1, 500);
     sql += &format!(" ORDER BY seq LIMIT {limit}");
@@ -171,6 +176,21 @@ pub async fn list(store: &Store, query: &Query) -> Result<Vec<Entry>, sqlx::Erro
     }
     let rows = statement.fetch_all(store.pool()).await?;
     rows.iter().map(from_row).collect()
+}
+
+/// The chain's head: the number and hash of the last entry. Publishing it
+/// elsewhere (printing it, say) lets a later check notice a rewritten or
+/// truncated trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// Reads the head.
+pub async fn head(store: &Store) -> Result<Head, sqlx::Error> {
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(store.pool()).await?;
+    Ok(Head { seq: row.try_get(0)?, hash: row.try_get(1)? })
 }
 
 /// Every entry, in order (for verification).

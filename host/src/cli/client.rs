@@ -57,9 +57,11 @@ impl Client {
         let saved = saved();
         let url =
             url.or_else(|| saved.as_ref().map(|s| s.url.clone())).unwrap_or_else(|| "http://127.0.0.1:8080".into());
-        let token = token.or_else(|| saved.map(|s| s.token));
+        let url = url.trim_end_matches('/').to_owned();
+        // A saved token goes only to the host it was issued by.
+        let token = token.or_else(|| saved.filter(|s| s.url.trim_end_matches('/') == url).map(|s| s.token));
         let http = reqwest::Client::builder().no_proxy().build()?;
-        Ok(Client { http, url: url.trim_end_matches('/').to_owned(), token })
+        Ok(Client { http, url, token })
     }
 
     /// A request to `path` with the token, if any.

@@ -193,7 +193,10 @@ async fn create_admin(
     crate::store::units::seed_defaults(&store).await?;
     let hash = password::hash(&secret);
     let new = NewAccount { username: &username, display_name, role: Role::Admin, unit_id: None, password_hash: &hash };
-    let account = accounts::create(&store, new).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut tx = store.pool().begin().await?;
+    let account = accounts::create(&mut tx, new).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    crate::startup::record_admin_created(&mut tx, &account, "onewindow admin create").await?;
+    tx.commit().await?;
     println!("created admin {} ({})", account.username, account.id);
     if !password_stdin {
         println!("password: {secret}");

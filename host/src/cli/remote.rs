@@ -465,10 +465,29 @@ pub async fn audit(remote: Remote, command: AuditCommand) -> anyhow::Result<()> 
                 }
                 entries.extend(page);
             }
-            let verification = audit::verify(&entries);
+            // The head is read after the entries: acts recorded meanwhile
+            // would make it newer, so fetch the missing tail once more.
+            let head: audit::Head = serde_json::from_value(client.get("/api/v1/admin/audit/head").await?)?;
+            let after = entries.last().map_or(0, |e| e.seq);
+            if head.seq > after {
+                let tail = client
+                    .send(
+                        client
+                            .request(Method::GET, "/api/v1/admin/audit")
+                            .query(&[("after", after.to_string()), ("limit", "500".into())]),
+                    )
+                    .await?;
+                entries.extend(
+                    serde_json::from_value::<Vec<audit::Entry>>(tail)?.into_iter().filter(|e| e.seq <= head.seq),
+                );
+            }
+            let verification = audit::verify_to_head(&entries, &head);
             print(&remote, &serde_json::to_value(&verification)?, |_| {
                 if verification.ok {
-                    println!("audit trail intact: {} entries verified", verification.entries);
+                    println!(
+                        "audit trail intact: {} entries verified; head #{} {}",
+                        verification.entries, head.seq, head.hash
+                    );
                 }
             });
             if !verification.ok {

@@ -71,8 +71,12 @@ pub enum CreateError {
 const SELECT: &str = "SELECT a.id, a.username, a.display_name, a.role, a.unit_id, u.kind AS unit_kind, a.disabled \
                       FROM accounts a LEFT JOIN units u ON u.id = a.unit_id";
 
-/// Stores a new account and returns it.
-pub async fn create(store: &Store, new: NewAccount<'_>) -> Result<Account, CreateError> {
+/// Stores a new account inside `tx` (so its audit entry can join it) and
+/// returns it.
+pub async fn create(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    new: NewAccount<'_>,
+) -> Result<Account, CreateError> {
     let id = uuid::Uuid::now_v7().to_string();
     let result = sqlx::query(
         "INSERT INTO accounts (id, username, display_name, role, unit_id, password_hash, disabled, created_at) \
@@ -86,13 +90,15 @@ pub async fn create(store: &Store, new: NewAccount<'_>) -> Result<Account, Creat
     .bind(new.password_hash)
     .bind(false)
     .bind(timestamp::now())
-    .execute(store.pool())
+    .execute(&mut **tx)
     .await;
     match result {
         Err(e) if super::is_unique_violation(&e) => return Err(CreateError::UsernameTaken),
         other => other?,
     };
-    Ok(find_by_id(store, &id).await?.expect("the account was just inserted"))
+    let sql = format!("{SELECT} WHERE a.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&id).fetch_one(&mut **tx).await?;
+    Ok(from_row(&row)?)
 }
 
 /// An enabled account by username, with its password hash.

@@ -28,9 +28,9 @@ pub fn create_statements(backend: Backend, plugin: &PluginId, table: &TableDef) 
         let columns = index.columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
         // Named after what it indexes, so a later version re-declaring it
         // finds it, and one declaring another index gets a new one.
-        let key = hex::encode(Sha256::digest(format!("{unique}{columns}")));
-        statements
-            .push(format!("CREATE {unique}INDEX IF NOT EXISTS \"{name}__{}\" ON \"{name}\" ({columns})", &key[..12]));
+        // Hashed, so it stays within PostgreSQL's 63-byte identifiers.
+        let key = hex::encode(Sha256::digest(format!("{name} {unique}{columns}")));
+        statements.push(format!("CREATE {unique}INDEX IF NOT EXISTS \"i_{}\" ON \"{name}\" ({columns})", &key[..24]));
     }
     statements
 }
@@ -98,7 +98,7 @@ mod tests {
             pg[0],
             "CREATE TABLE IF NOT EXISTS \"p_guest_book__entries\" (\"id\" BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \"author\" TEXT NOT NULL, \"photo\" BYTEA)"
         );
-        assert!(pg[1].starts_with("CREATE UNIQUE INDEX IF NOT EXISTS \"p_guest_book__entries__"), "{}", pg[1]);
+        assert!(pg[1].starts_with("CREATE UNIQUE INDEX IF NOT EXISTS \"i_"), "{}", pg[1]);
         assert!(pg[1].ends_with("ON \"p_guest_book__entries\" (\"author\")"), "{}", pg[1]);
         let added = add_column_statements(Backend::Sqlite, &plugin, &table, &["id".into(), "author".into()]);
         assert_eq!(added, ["ALTER TABLE \"p_guest_book__entries\" ADD COLUMN \"photo\" BLOB"]);

@@ -87,7 +87,8 @@ async fn create_account(
         unit_id: input.unit_id.as_deref(),
         password_hash: &password_hash,
     };
-    let account = match accounts::create(&state.store, new).await {
+    let mut tx = state.store.pool().begin().await?;
+    let account = match accounts::create(&mut tx, new).await {
         Ok(account) => account,
         Err(CreateError::UsernameTaken) => {
             return Err(ApiError::Conflict(format!("the username `{username}` is taken")));
@@ -96,14 +97,13 @@ async fn create_account(
     };
     let details = serde_json::json!({ "username": account.username, "role": account.role, "unit": account.unit_id });
     let actor = admin.0.actor();
-    let act = Act {
-        actor: &actor,
-        action: "account.create",
-        target: &format!("account:{}", account.id),
-        details,
-        request_id: &request_id.0,
-    };
-    audit::record_alone(&state.store, act).await?;
+    let target = format!("account:{}", account.id);
+    audit::record(
+        &mut tx,
+        Act { actor: &actor, action: "account.create", target: &target, details, request_id: &request_id.0 },
+    )
+    .await?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, axum::Json(CreatedAccount { account, generated_password: generated })))
 }
 

@@ -7,10 +7,10 @@ use utoipa_axum::routes;
 use crate::api::extract::AdminUser;
 use crate::api::problem::{ApiError, Problem};
 use crate::api::state::AppState;
-use crate::audit::{self, Entry, Verification};
+use crate::audit::{self, Entry, Head, Verification};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_entries)).routes(routes!(verify_chain))
+    OpenApiRouter::new().routes(routes!(list_entries)).routes(routes!(verify_chain)).routes(routes!(chain_head))
 }
 
 /// Audit entries in order, filtered and paginated: pass the last `seq` you
@@ -31,5 +31,14 @@ async fn list_entries(
 #[utoipa::path(get, path = "/api/v1/admin/audit/verify", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = Verification), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn verify_chain(State(state): State<AppState>, _admin: AdminUser) -> Result<axum::Json<Verification>, ApiError> {
-    Ok(axum::Json(audit::verify(&audit::all(&state.store).await?)))
+    let head = audit::head(&state.store).await?;
+    Ok(axum::Json(audit::verify_to_head(&audit::all(&state.store).await?, &head)))
+}
+
+/// The chain's head: the last entry's number and hash. Record it outside
+/// the platform from time to time; a later trail must still reach it.
+#[utoipa::path(get, path = "/api/v1/admin/audit/head", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = Head), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn chain_head(State(state): State<AppState>, _admin: AdminUser) -> Result<axum::Json<Head>, ApiError> {
+    Ok(axum::Json(audit::head(&state.store).await?))
 }
