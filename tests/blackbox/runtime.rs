@@ -4,7 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use onewindow_tests::{Backend, Options, TestApp, on_both_backends};
+use onewindow::registry::Installer;
+use onewindow_tests::{Backend, Options, TestApp, on_both_backends, plugins_dir};
 
 const BASE: &str = "/api/v1/services/misbehaving";
 
@@ -79,29 +80,36 @@ async fn a_trap_after_a_write_leaves_no_row_behind(backend: Backend) {
 
 async fn excess_concurrent_calls_get_503_with_retry_after(backend: Backend) {
     let app = spawn(backend).await;
-    let calls: Vec<_> = (0..6)
+    // A copy of the fixture with a long deadline and two instance slots, so
+    // the slots are certainly taken while the extra calls arrive.
+    let fixture = plugins_dir().join("fixtures/misbehaving");
+    let manifest = std::fs::read_to_string(fixture.join("plugin.toml"))
+        .unwrap()
+        .replace("id = \"misbehaving\"", "id = \"narrow\"")
+        .replace("timeout-ms = 300", "timeout-ms = 3000")
+        .replace("max-concurrency = 4", "max-concurrency = 2");
+    let installer = Installer::new(app.state.store.clone(), app.state.runtime.clone());
+    installer
+        .install_and_activate(&manifest, &std::fs::read(fixture.join("plugin.wasm")).unwrap(), "test")
+        .await
+        .unwrap();
+
+    let looping: Vec<_> = (0..2)
         .map(|_| {
             let client = app.client.clone();
-            tokio::spawn(async move { client.post_empty(&format!("{BASE}/loop"), None).await })
+            tokio::spawn(async move { client.post_empty("/api/v1/services/narrow/loop", None).await })
         })
         .collect();
-    let mut busy = 0;
-    let mut timed_out = 0;
-    for call in calls {
-        let answer = call.await.unwrap();
-        match answer.status {
-            503 => {
-                answer.assert_problem(503, "service-busy");
-                assert_eq!(answer.header("retry-after"), Some("1"));
-                busy += 1;
-            }
-            504 => timed_out += 1,
-            other => panic!("unexpected {other}: {}", answer.body),
-        }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    for _ in 0..3 {
+        let answer = app.client.post_empty("/api/v1/services/narrow/loop", None).await;
+        assert!(answer.assert_problem(503, "service-busy").contains("2 concurrent"));
+        assert_eq!(answer.header("retry-after"), Some("1"));
     }
-    assert_eq!(busy + timed_out, 6);
-    assert!(busy >= 2, "only 4 instances may run at once; {busy} were turned away");
-    assert!(timed_out <= 4);
+    for call in looping {
+        call.await.unwrap().assert_problem(504, "plugin-timeout");
+    }
+    assert_eq!(app.client.get("/api/v1/services/narrow/noop", None).await.status, 204, "slots come back");
 }
 
 async fn data_calls_outside_the_schema_are_refused(backend: Backend) {

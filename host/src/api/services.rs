@@ -7,6 +7,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use http_body_util::BodyExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -175,21 +176,46 @@ pub async fn call_service(
     let Some(plugin) = state.runtime.get(&id) else { return Err(not_serving(&state, &id).await) };
     let (parts, body) = request.into_parts();
     let limit = plugin.limits().max_request_bytes;
-    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::PayloadTooLarge(format!("the request body exceeds this service's limit of {limit} bytes"))
-    })?;
+    let body = read_body(body, limit).await?;
 
     let request = wit::Request {
         method: parts.method.as_str().to_owned(),
         path: format!("/{rest}"),
         query: parts.uri.query().unwrap_or_default().to_owned(),
         headers: forwarded_headers(&parts.headers),
-        body: body.to_vec(),
+        body,
         request_id: request_id.0,
         caller: user.0.map(|user| caller(&user.account)),
     };
     let answer = state.runtime.invoke(&plugin, Invocation { request }).await?;
     Ok(response_from_plugin(answer, &id))
+}
+
+/// Most of an oversized body read (and dropped) before answering 413: a
+/// client still sending then gets the answer on a connection that stays
+/// usable, rather than a reset. Past this, the connection is closed.
+const DRAIN_LIMIT: usize = 16 << 20;
+
+/// Reads a request body of at most `limit` bytes.
+async fn read_body(mut body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::BadRequest(format!("cannot read the request body: {e}")))?;
+        let Ok(data) = frame.into_data() else { continue };
+        seen += data.len();
+        if seen <= limit {
+            bytes.extend_from_slice(&data);
+        } else if seen > DRAIN_LIMIT {
+            break;
+        }
+    }
+    if seen > limit {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "the request body exceeds this service's limit of {limit} bytes"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Headers a plugin sees: everything but credentials.

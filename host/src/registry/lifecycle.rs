@@ -285,16 +285,7 @@ impl Registry {
     ) -> Result<VersionRecord, RegistryError> {
         let _lifecycle = self.runtime.lifecycle_lock().await;
         let (id, active) = self.active_version(plugin_id).await?;
-        let mut tx = self.store.pool().begin().await?;
-        plugins::deactivate(&mut tx, plugin_id, &active.version, VersionState::Suspended).await?;
-        audit::record(
-            &mut tx,
-            act(cx, "plugin.suspend", &target(plugin_id, &active.version), serde_json::json!({ "reason": reason })),
-        )
-        .await?;
-        tx.commit().await?;
-        self.runtime.deactivate(&id);
-        self.version(plugin_id, &active.version).await
+        self.take_out_of_service(cx, &id, &active, VersionState::Suspended, "plugin.suspend", reason).await
     }
 
     /// Resumes a suspended version with the grants it was approved with.
@@ -327,16 +318,26 @@ impl Registry {
         let current = versions.into_iter().find(|v| matches!(v.state, VersionState::Active | VersionState::Suspended));
         let current = current
             .ok_or_else(|| RegistryError::WrongState(format!("{plugin_id} has no active or suspended version")))?;
+        self.take_out_of_service(cx, &id, &current, VersionState::Retired, "plugin.retire", reason).await
+    }
+
+    /// Suspends or retires `record`: stored, audited, then no longer served.
+    async fn take_out_of_service(
+        &self,
+        cx: &Context<'_>,
+        id: &PluginId,
+        record: &VersionRecord,
+        state: VersionState,
+        action: &str,
+        reason: &str,
+    ) -> Result<VersionRecord, RegistryError> {
         let mut tx = self.store.pool().begin().await?;
-        plugins::deactivate(&mut tx, plugin_id, &current.version, VersionState::Retired).await?;
-        audit::record(
-            &mut tx,
-            act(cx, "plugin.retire", &target(plugin_id, &current.version), serde_json::json!({ "reason": reason })),
-        )
-        .await?;
+        plugins::deactivate(&mut tx, id.as_str(), &record.version, state).await?;
+        let details = serde_json::json!({ "reason": reason });
+        audit::record(&mut tx, act(cx, action, &target(id.as_str(), &record.version), details)).await?;
         tx.commit().await?;
-        self.runtime.deactivate(&id);
-        self.version(plugin_id, &current.version).await
+        self.runtime.deactivate(id);
+        self.version(id.as_str(), &record.version).await
     }
 
     /// Makes an earlier approved version active again, in one call, with the

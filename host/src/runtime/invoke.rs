@@ -76,7 +76,12 @@ pub async fn invoke(
     let deadline = Instant::now() + limits.timeout;
     wasm_store.set_epoch_deadline(1);
     wasm_store.epoch_deadline_callback(move |_| {
-        Ok(if Instant::now() >= deadline { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
+        if Instant::now() >= deadline {
+            return Ok(UpdateDeadline::Interrupt);
+        }
+        // tokio's own yield puts the task at the back of the queue; a plain
+        // self-wake could be polled again at once and starve other requests.
+        Ok(UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now())))
     });
 
     let call = async {
