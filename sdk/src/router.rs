@@ -9,13 +9,8 @@ pub type Handler = fn(&Request) -> Result<Response>;
 
 struct Route {
     method: &'static str,
-    segments: Vec<Segment>,
+    pattern: &'static str,
     handler: Handler,
-}
-
-enum Segment {
-    Literal(String),
-    Param(String),
 }
 
 /// Routes requests to handlers by method and path pattern. Patterns are
@@ -33,49 +28,45 @@ impl Router {
         Self::default()
     }
 
-    /// Adds a route for `method` (upper case) and `pattern`.
-    pub fn route(mut self, method: &'static str, pattern: &str, handler: Handler) -> Self {
-        let segments = split(pattern)
-            .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => Segment::Param(name.to_owned()),
-                None => Segment::Literal(s.to_owned()),
-            })
-            .collect();
-        self.routes.push(Route { method, segments, handler });
+    /// Adds a route for `method` (upper case) and `pattern`. Patterns are
+    /// kept as given and matched segment by segment: building the router
+    /// allocates nothing per route, which matters since it is built for every
+    /// request.
+    pub fn route(mut self, method: &'static str, pattern: &'static str, handler: Handler) -> Self {
+        self.routes.push(Route { method, pattern, handler });
         self
     }
 
     /// Adds a GET route.
-    pub fn get(self, pattern: &str, handler: Handler) -> Self {
+    pub fn get(self, pattern: &'static str, handler: Handler) -> Self {
         self.route("GET", pattern, handler)
     }
 
     /// Adds a POST route.
-    pub fn post(self, pattern: &str, handler: Handler) -> Self {
+    pub fn post(self, pattern: &'static str, handler: Handler) -> Self {
         self.route("POST", pattern, handler)
     }
 
     /// Adds a PUT route.
-    pub fn put(self, pattern: &str, handler: Handler) -> Self {
+    pub fn put(self, pattern: &'static str, handler: Handler) -> Self {
         self.route("PUT", pattern, handler)
     }
 
     /// Adds a PATCH route.
-    pub fn patch(self, pattern: &str, handler: Handler) -> Self {
+    pub fn patch(self, pattern: &'static str, handler: Handler) -> Self {
         self.route("PATCH", pattern, handler)
     }
 
     /// Adds a DELETE route.
-    pub fn delete(self, pattern: &str, handler: Handler) -> Self {
+    pub fn delete(self, pattern: &'static str, handler: Handler) -> Self {
         self.route("DELETE", pattern, handler)
     }
 
     /// Finds the route for `request` and runs its handler.
     pub fn handle(&self, request: wit::Request) -> Result<Response> {
-        let path: Vec<&str> = split(&request.path).collect();
         let mut allowed = Vec::new();
         for route in &self.routes {
-            let Some(params) = route.matches(&path) else { continue };
+            let Some(params) = route.matches(&request.path) else { continue };
             if route.method == request.method {
                 return (route.handler)(&Request::new(request, params));
             }
@@ -97,22 +88,64 @@ impl Router {
 }
 
 impl Route {
-    fn matches(&self, path: &[&str]) -> Option<Vec<(String, String)>> {
-        if path.len() != self.segments.len() {
-            return None;
-        }
+    /// The path parameters if `path` matches this route's pattern.
+    fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
         let mut params = Vec::new();
-        for (segment, part) in self.segments.iter().zip(path) {
-            match segment {
-                Segment::Literal(literal) if literal == part => {}
-                Segment::Literal(_) => return None,
-                Segment::Param(name) => params.push((name.clone(), (*part).to_owned())),
+        let mut parts = split(path);
+        for segment in split(self.pattern) {
+            let part = parts.next()?;
+            match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => params.push((name.to_owned(), part.to_owned())),
+                None if segment == part => {}
+                None => return None,
             }
         }
-        Some(params)
+        parts.next().is_none().then_some(params)
     }
 }
 
 fn split(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: &str, path: &str) -> wit::Request {
+        wit::Request {
+            method: method.into(),
+            path: path.into(),
+            query: String::new(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            request_id: "r".into(),
+            caller: None,
+        }
+    }
+
+    fn router() -> Router {
+        Router::new()
+            .get("/items", |_| Ok(Response::text(200, "list")))
+            .get("/items/{id}", |req| Ok(Response::text(200, format!("item {}", req.param("id").unwrap_or_default()))))
+            .post("/items/{id}/close", |req| {
+                Ok(Response::text(200, format!("close {}", req.param("id").unwrap_or_default())))
+            })
+    }
+
+    #[test]
+    fn matches_literals_and_parameters_segment_by_segment() {
+        assert_eq!(router().handle(request("GET", "/items")).unwrap().body(), b"list");
+        assert_eq!(router().handle(request("GET", "/items/42/")).unwrap().body(), b"item 42");
+        assert_eq!(router().handle(request("POST", "/items/7/close")).unwrap().body(), b"close 7");
+    }
+
+    #[test]
+    fn unknown_paths_are_404_and_wrong_methods_405_with_allow() {
+        assert_eq!(router().handle(request("GET", "/items/7/close/now")).unwrap_err().status(), 404);
+        assert_eq!(router().handle(request("GET", "/other")).unwrap_err().status(), 404);
+        let wrong = router().handle(request("DELETE", "/items/7")).unwrap_err();
+        assert_eq!(wrong.status(), 405);
+        assert_eq!(wrong.into_response("r").header("allow"), Some("GET"));
+    }
 }
