@@ -238,8 +238,10 @@ impl Registry {
 
         let previous = plugins::find_plugin(&self.store, plugin_id).await?.and_then(|p| p.active_version);
         let mut tx = self.store.pool().begin().await?;
-        plugin_tables::create_all(&mut tx, self.store.backend(), &manifest).await?;
+        // Write first: on SQLite that takes the write lock at once, so the
+        // reads in `create_all` cannot be invalidated by another writer.
         plugins::set_granted(&mut tx, plugin_id, version, &grants, limits, &cx.actor.id).await?;
+        plugin_tables::create_all(&mut tx, self.store.backend(), &manifest).await?;
         plugins::activate(&mut tx, plugin_id, version).await?;
         let details = serde_json::json!({ "sha256": record.sha256, "grants": grants, "limits": limits, "previous_active": previous });
         audit::record(&mut tx, act(cx, "plugin.approve", &target(plugin_id, version), details)).await?;
@@ -376,9 +378,10 @@ impl Registry {
         let approval = Approval { manifest: manifest.clone(), sha256: record.sha256.clone(), grants, limits };
         let loaded = self.compile_and_prepare(approval, component).await?;
         let mut tx = self.store.pool().begin().await?;
-        // Tables only ever grow, so an older version finds what it declared.
-        plugin_tables::create_all(&mut tx, self.store.backend(), &manifest).await?;
+        // Write first (see `approve`). Tables only ever grow, so an older
+        // version finds what it declared.
         plugins::activate(&mut tx, &record.plugin_id, &record.version).await?;
+        plugin_tables::create_all(&mut tx, self.store.backend(), &manifest).await?;
         details["sha256"] = record.sha256.clone().into();
         audit::record(&mut tx, act(cx, action, &target(&record.plugin_id, &record.version), details)).await?;
         tx.commit().await?;

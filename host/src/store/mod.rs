@@ -13,10 +13,12 @@ pub mod timestamp;
 pub mod units;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, ConnectOptions};
+use tokio::sync::Semaphore;
 
 pub use dialect::Backend;
 
@@ -25,6 +27,7 @@ pub use dialect::Backend;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    plugin_writers: Arc<Semaphore>,
 }
 
 impl Store {
@@ -46,7 +49,10 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Store { pool, backend };
+        // Plugin transactions may hold a connection while their plugin
+        // computes; leave two for the platform (sign-in, token checks).
+        let plugin_writers = Arc::new(Semaphore::new(max_connections.saturating_sub(2).max(1) as usize));
+        let store = Store { pool, backend, plugin_writers };
         store.migrate().await?;
         Ok(store)
     }
@@ -62,6 +68,12 @@ impl Store {
     /// The connection pool.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Slots for plugin write transactions, fewer than the pool's
+    /// connections so plugins can never starve the platform of them.
+    pub fn plugin_writers(&self) -> &Arc<Semaphore> {
+        &self.plugin_writers
     }
 
     /// Which database this is.

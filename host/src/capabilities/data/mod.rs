@@ -65,12 +65,14 @@ pub struct DataContext {
     schema: Arc<PluginSchema>,
     store: Store,
     tx: Option<Transaction<'static, Any>>,
+    /// Held with the transaction: see `Store::plugin_writers`.
+    _writer_slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl DataContext {
     /// A context for one request; no connection is taken until needed.
     pub fn new(schema: Arc<PluginSchema>, store: Store) -> DataContext {
-        DataContext { schema, store, tx: None }
+        DataContext { schema, store, tx: None, _writer_slot: None }
     }
 
     /// Commits the request's writes, if it made any.
@@ -84,6 +86,8 @@ impl DataContext {
     /// The open transaction, begun now if this is the first write.
     async fn write_tx(&mut self) -> Result<&mut Transaction<'static, Any>, DataError> {
         if self.tx.is_none() {
+            let slot = self.store.plugin_writers().clone().acquire_owned().await;
+            self._writer_slot = Some(slot.map_err(|_| DataError::Unavailable("the platform is shutting down".into()))?);
             self.tx = Some(self.store.pool().begin().await.map_err(|e| database_error(&self.schema.plugin, e))?);
         }
         Ok(self.tx.as_mut().expect("just begun"))
