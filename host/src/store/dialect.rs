@@ -32,6 +32,12 @@ impl Backend {
         }
     }
 
+    /// Whether one failed statement dooms the whole transaction (PostgreSQL)
+    /// rather than undoing only itself (SQLite).
+    pub fn failed_statement_aborts_transaction(self) -> bool {
+        self == Backend::Postgres
+    }
+
     /// The column definition of a table's `id` primary key.
     pub fn id_column(self) -> &'static str {
         match self {

@@ -17,7 +17,7 @@ use wasmtime::component::{HasSelf, Linker};
 
 use crate::capabilities::grant::{self, Grant};
 use crate::registry::manifest::{Manifest, PluginId};
-use crate::store::{Store, plugin_tables};
+use crate::store::{Backend, Store, plugin_tables};
 use crate::wit::CapabilityError as DataError;
 use crate::wit::onewindow::platform::data::{self, Assignment, Condition, Rows, SelectQuery};
 
@@ -96,16 +96,16 @@ impl DataContext {
     async fn fetch_all(&mut self, statement: Statement) -> Result<Vec<sqlx::any::AnyRow>, DataError> {
         // Reads join the transaction once there is one, to see its writes.
         let result = match self.tx.as_mut() {
-            Some(tx) => in_savepoint(tx, statement, Run::FetchAll).await.map(Outcome::rows),
+            Some(tx) => in_transaction(tx, self.store.backend(), statement, Run::FetchAll).await.map(Outcome::rows),
             None => values::query(statement).fetch_all(self.store.pool()).await,
         };
         result.map_err(|e| database_error(&self.schema.plugin, e))
     }
 
     async fn write(&mut self, statement: Statement, run: Run) -> Result<Outcome, DataError> {
-        let plugin = self.schema.plugin.clone();
+        let (plugin, backend) = (self.schema.plugin.clone(), self.store.backend());
         let tx = self.write_tx().await?;
-        in_savepoint(tx, statement, run).await.map_err(|e| database_error(&plugin, e))
+        in_transaction(tx, backend, statement, run).await.map_err(|e| database_error(&plugin, e))
     }
 }
 
@@ -137,21 +137,22 @@ impl Outcome {
     }
 }
 
-/// Runs one statement of the request's transaction inside a savepoint. A
-/// failed statement (a unique violation the plugin handles, say) is rolled
-/// back alone: without this, PostgreSQL would abort the whole transaction
-/// and turn the final COMMIT into a silent ROLLBACK of every earlier write.
-async fn in_savepoint(
+/// Runs one statement of the request's transaction. A failed statement (a
+/// unique violation the plugin handles, say) must undo only itself: SQLite
+/// does that by itself, PostgreSQL would abort the whole transaction and turn
+/// the final COMMIT into a silent ROLLBACK of every earlier write, so there
+/// each statement runs in a savepoint.
+async fn in_transaction(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     statement: Statement,
     run: Run,
 ) -> Result<Outcome, sqlx::Error> {
+    if !backend.failed_statement_aborts_transaction() {
+        return execute(tx, statement, run).await;
+    }
     let mut savepoint = tx.begin().await?;
-    let query = values::query(statement);
-    let result = match run {
-        Run::FetchAll => query.fetch_all(&mut *savepoint).await.map(Outcome::Rows),
-        Run::Execute => query.execute(&mut *savepoint).await.map(|r| Outcome::Affected(r.rows_affected())),
-    };
+    let result = execute(&mut savepoint, statement, run).await;
     match result {
         Ok(outcome) => {
             savepoint.commit().await?;
@@ -161,6 +162,14 @@ async fn in_savepoint(
             savepoint.rollback().await?;
             Err(error)
         }
+    }
+}
+
+async fn execute(connection: &mut sqlx::AnyConnection, statement: Statement, run: Run) -> Result<Outcome, sqlx::Error> {
+    let query = values::query(statement);
+    match run {
+        Run::FetchAll => query.fetch_all(connection).await.map(Outcome::Rows),
+        Run::Execute => query.execute(connection).await.map(|r| Outcome::Affected(r.rows_affected())),
     }
 }
 
