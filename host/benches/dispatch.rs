@@ -42,7 +42,11 @@ async fn setup() -> Bench {
     let store = Store::connect(&url, 8).await.unwrap();
     let cache = ArtifactCache::new(onewindow::data_dir::open(&dir.path().join("cache")).unwrap());
     let config = RuntimeConfig { max_concurrency: 64, ..RuntimeConfig::default() };
-    let runtime = Arc::new(Runtime::new(config, cache, store.clone()).unwrap());
+    let keyring = Arc::new(
+        onewindow::records::sealing::Keyring::from_text(&onewindow::records::sealing::Keyring::generate_text())
+            .unwrap(),
+    );
+    let runtime = Arc::new(Runtime::new(config, cache, store.clone(), keyring).unwrap());
     let fixture = plugins_dir().join("fixtures/misbehaving");
     // A bench-only copy of the fixture with room for concurrent callers.
     let manifest = std::fs::read_to_string(fixture.join("plugin.toml"))

@@ -13,10 +13,12 @@ use crate::audit;
 use crate::auth::password;
 use crate::config::Config;
 use crate::data_dir;
+use crate::records::sealing::{KeyOrigin, Keyring};
+use crate::records::tables as record_tables;
 use crate::registry::{Installer, first_party};
 use crate::runtime::{ArtifactCache, Runtime};
 use crate::store::accounts::{self, NewAccount, Role};
-use crate::store::{Store, units};
+use crate::store::{Store, areas, unit_grants, units};
 
 /// Credentials of an admin created on first start, to show once.
 #[derive(Debug, Clone)]
@@ -46,9 +48,16 @@ impl Application {
 
         let store = Store::connect(&config.database_url(), config.max_connections).await?;
         units::seed_defaults(&store).await?;
+        areas::seed_defaults(&store).await?;
+        unit_grants::seed_defaults(&store).await?;
+        record_tables::ensure(&store).await?;
         let initial_admin = ensure_admin(&store).await?;
+        let keyring = Arc::new(Keyring::load(&config.data_dir)?);
+        if let KeyOrigin::Generated(path) = keyring.origin() {
+            tracing::warn!(path = %path.display(), "generated the keys that seal sensitive record columns: back this file up; without it those columns cannot be read");
+        }
 
-        let runtime = Arc::new(Runtime::new(config.runtime.clone(), cache, store.clone())?);
+        let runtime = Arc::new(Runtime::new(config.runtime.clone(), cache, store.clone(), keyring)?);
         let installer = Installer::new(store.clone(), runtime.clone());
         let loaded = installer.load_active().await?;
         tracing::info!(loaded, "active plugins loaded");

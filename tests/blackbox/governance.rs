@@ -245,9 +245,9 @@ async fn every_upload_failure_has_its_own_problem_type_and_leaves_only_an_audit_
     upload(manifest.clone(), wasm[..wasm.len() / 2].to_vec()).await.assert_problem(422, "invalid-component");
     let other_world = std::fs::read(plugins_dir().join("fixtures/other-world/plugin.wasm")).unwrap();
     assert!(upload(manifest.clone(), other_world).await.assert_problem(422, "wrong-world").contains("handle"));
-    let future = replace(&wasm, b"onewindow:platform/data@0.1.0", b"onewindow:platform/data@0.2.0");
+    let future = replace(&wasm, b"onewindow:platform/data@0.1.1", b"onewindow:platform/data@0.2.0");
     let detail = upload(manifest.clone(), future).await.assert_problem(422, "unsupported-version");
-    assert!(detail.contains("0.2.0") && detail.contains("0.1.x"), "{detail}");
+    assert!(detail.contains("0.2.0") && detail.contains("0.1.0 to 0.1.1"), "{detail}");
     let sockets = replace(&wasm, b"wasi:cli/environment", b"wasi:sockets/network");
     assert!(
         upload(manifest.clone(), sockets)
@@ -257,7 +257,7 @@ async fn every_upload_failure_has_its_own_problem_type_and_leaves_only_an_audit_
     );
 
     let bad_world = upload(manifest.replace("service@0.1.0", "service@0.2.0"), wasm.clone()).await;
-    assert!(bad_world.assert_problem(422, "invalid-manifest").contains("supports 0.1.x"));
+    assert!(bad_world.assert_problem(422, "invalid-manifest").contains("supports 0.1.0 to 0.1.1"));
     assert_eq!(bad_world.body["errors"][0]["field"], "world");
     let unknown = upload(manifest.replace(r#"["data", "log"]"#, r#"["data", "teleport"]"#), wasm.clone()).await;
     assert_eq!(unknown.body["errors"][0]["field"], "capabilities");

@@ -69,7 +69,7 @@ async fn a_bad_manifest_is_refused_naming_the_field(backend: Backend) {
     match refused(&app, &bad, &bytes).await {
         InstallError::Manifest(error) => {
             assert_eq!(error.field, "world");
-            assert!(error.problem.contains("0.1.x"), "{error}");
+            assert!(error.problem.contains("0.1.0 to 0.1.1"), "{error}");
         }
         other => panic!("expected a manifest error, got {other}"),
     }

@@ -16,8 +16,12 @@ use std::process::{Command, ExitCode};
 /// First-party plugins: (crate name, source directory).
 const FIRST_PARTY: &[(&str, &str)] = &[("residence-permit", "plugins/residence-permit")];
 /// Test fixtures: (crate name, source directory).
-const FIXTURES: &[(&str, &str)] =
-    &[("misbehaving", "tests/fixtures/misbehaving"), ("other-world", "tests/fixtures/other-world")];
+const FIXTURES: &[(&str, &str)] = &[
+    ("misbehaving", "tests/fixtures/misbehaving"),
+    ("other-world", "tests/fixtures/other-world"),
+    ("linkage-probe", "tests/fixtures/linkage-probe"),
+    ("old-world", "tests/fixtures/old-world"),
+];
 const WASM_TARGET: &str = "wasm32-wasip2";
 
 fn main() -> ExitCode {

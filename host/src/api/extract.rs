@@ -153,3 +153,35 @@ impl AuthUser {
         crate::audit::Actor { id: self.account.id.clone(), unit: self.account.unit_id.clone() }
     }
 }
+
+/// Query parameters; a malformed query is a 422 naming the parameter.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer).map(QueryParams).map_err(|error| {
+            let path = error.path().to_string();
+            let field = if path == "." { "(query)".to_owned() } else { path };
+            ApiError::field(&field, error.inner().to_string())
+        })
+    }
+}
+
+/// A signed-in resident; 401 when anonymous, 403 for anyone else.
+pub struct ResidentUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for ResidentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AuthUser::from_request_parts(parts, state).await?;
+        if user.account.role != Role::Resident {
+            return Err(ApiError::Forbidden("only residents have a profile, cases and an inbox here".into()));
+        }
+        Ok(ResidentUser(user))
+    }
+}

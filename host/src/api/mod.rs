@@ -7,12 +7,16 @@ mod admin;
 mod auth;
 mod extract;
 mod health;
+mod linkage_errors;
+mod me;
 mod openapi;
 mod plugins;
 mod problem;
 mod registry_error;
+mod reports;
 mod request_id;
 mod services;
+mod staff;
 mod state;
 
 use axum::Router;
@@ -31,6 +35,8 @@ pub fn router(state: AppState) -> Router {
         .merge(services::router())
         .merge(admin::router())
         .merge(plugins::router())
+        .merge(me::router())
+        .merge(staff::router())
         .split_for_parts();
     api.merge(services::call_router())
         .merge(openapi::router(spec))

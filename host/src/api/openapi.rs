@@ -20,6 +20,8 @@ use super::state::AppState;
         (name = "auth", description = "Accounts and sign-in"),
         (name = "plugins", description = "Plugins: partner units upload, admins review"),
         (name = "admin", description = "Platform administration"),
+        (name = "me", description = "The signed-in resident: profile, cases, inbox, consents, who read my data"),
+        (name = "staff", description = "Unit staff: the case queue, the shared record of their areas, alerts, figures"),
         (name = "platform", description = "Health of the host"),
     )
 )]

@@ -69,7 +69,7 @@ pub struct ServiceList {
     services: Vec<ServiceInfo>,
 }
 
-fn pick(text: &Localized, language: Language) -> String {
+pub(super) fn pick(text: &Localized, language: Language) -> String {
     match language {
         Language::Zh => text.zh.clone(),
         Language::Ug => text.ug.clone(),
@@ -95,7 +95,7 @@ fn info(plugin: &LoadedPlugin, language: Language) -> ServiceInfo {
     }
 }
 
-fn language_of(headers: &HeaderMap) -> Language {
+pub(super) fn language_of(headers: &HeaderMap) -> Language {
     negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
 }
 

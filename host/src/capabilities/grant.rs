@@ -19,6 +19,10 @@ pub struct Grant {
     /// (`data`: the tables; `log`: nothing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scope: Vec<String>,
+    /// The admin's written reason, required where a kind says so (a
+    /// `records` grant of every row of a table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One capability kind.
@@ -32,6 +36,15 @@ pub trait CapabilityKind: Sync {
     fn requested_scope(&self, manifest: &Manifest) -> Result<Vec<String>, String>;
     /// Whether a scope has a meaning for this kind at all (`log` has none).
     fn scoped(&self) -> bool;
+    /// Whether the granted scope item stays within what was asked; by
+    /// default only an item that was asked for does.
+    fn item_within(&self, item: &str, asked: &[String]) -> bool {
+        asked.iter().any(|a| a == item)
+    }
+    /// Checks a whole grant of this kind (beyond item by item).
+    fn check_grant(&self, _grant: &Grant) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// `data`: the plugin's own tables, by name.
@@ -75,7 +88,13 @@ impl CapabilityKind for Log {
 
 /// Every capability kind the host knows.
 pub fn kinds() -> &'static [&'static dyn CapabilityKind] {
-    &[&OwnTables, &Log]
+    &[
+        &OwnTables,
+        &Log,
+        &super::records::grant::SharedRecords,
+        &super::cases::grant::Cases,
+        &super::notify::grant::Notify,
+    ]
 }
 
 /// A kind by name.
@@ -95,7 +114,7 @@ pub fn requested(manifest: &Manifest) -> Result<Vec<Grant>, String> {
         .iter()
         .map(|name| {
             let kind = kind(name).ok_or_else(|| format!("unknown capability `{name}`; known: {}", known_names()))?;
-            Ok(Grant { capability: name.clone(), scope: kind.requested_scope(manifest)? })
+            Ok(Grant { capability: name.clone(), scope: kind.requested_scope(manifest)?, reason: None })
         })
         .collect()
 }
@@ -117,9 +136,10 @@ pub fn check_within(granted: &[Grant], requested: &[Grant]) -> Result<(), String
         if !kind.scoped() && !grant.scope.is_empty() {
             return Err(format!("`{}` takes no scope", grant.capability));
         }
-        if let Some(extra) = grant.scope.iter().find(|s| !asked.scope.contains(s)) {
+        if let Some(extra) = grant.scope.iter().find(|s| !kind.item_within(s, &asked.scope)) {
             return Err(format!("`{}` scope `{extra}` was not requested", grant.capability));
         }
+        kind.check_grant(grant)?;
     }
     Ok(())
 }
@@ -164,7 +184,7 @@ mod tests {
     use super::*;
 
     fn grant(capability: &str, scope: &[&str]) -> Grant {
-        Grant { capability: capability.into(), scope: scope.iter().map(|s| (*s).to_owned()).collect() }
+        Grant { capability: capability.into(), scope: scope.iter().map(|s| (*s).to_owned()).collect(), reason: None }
     }
 
     #[test]
@@ -173,7 +193,7 @@ mod tests {
         assert_eq!(check_within(&[grant("data", &["a"])], &requested), Ok(()));
         assert_eq!(check_within(&[], &requested), Ok(()));
         assert!(check_within(&[grant("data", &["c"])], &requested).unwrap_err().contains("`c` was not requested"));
-        assert!(check_within(&[grant("cases", &[])], &requested).unwrap_err().contains("unknown capability"));
+        assert!(check_within(&[grant("telepathy", &[])], &requested).unwrap_err().contains("unknown capability"));
         assert!(check_within(&[grant("log", &["x"])], &requested).unwrap_err().contains("takes no scope"));
         assert!(check_within(&[grant("log", &[]), grant("log", &[])], &requested).unwrap_err().contains("twice"));
         assert!(check_within(&[grant("data", &["a"])], &[grant("log", &[])]).unwrap_err().contains("not requested"));

@@ -119,6 +119,7 @@ impl Registry {
             grants: manifest.requested_grants(),
             limits: manifest.limits,
             manifest: manifest.clone(),
+            owner_partner: false,
         };
         self.compile_and_prepare(approval, component.to_vec()).await?;
         Ok((manifest, sha256))
@@ -232,16 +233,19 @@ impl Registry {
         let manifest = Manifest::parse(&record.manifest)?;
         self.check_schema(&manifest).await?;
         let component = plugins::component(&self.store, plugin_id, version).await?;
-        let approval =
-            Approval { manifest: manifest.clone(), sha256: record.sha256.clone(), grants: grants.clone(), limits };
+        let approval = Approval {
+            manifest: manifest.clone(),
+            sha256: record.sha256.clone(),
+            grants: grants.clone(),
+            limits,
+            owner_partner: false,
+        };
         let loaded = self.compile_and_prepare(approval, component).await?;
 
         let previous = plugins::find_plugin(&self.store, plugin_id).await?.and_then(|p| p.active_version);
+        plugin_tables::create_all(&self.store, &manifest).await?;
         let mut tx = self.store.pool().begin().await?;
-        // Write first: on SQLite that takes the write lock at once, so the
-        // reads in `create_all` cannot be invalidated by another writer.
         plugins::set_granted(&mut tx, plugin_id, version, &grants, limits, &cx.actor.id).await?;
-        plugin_tables::create_all(&mut tx, self.store.backend(), &manifest).await?;
         plugins::activate(&mut tx, plugin_id, version).await?;
         let details = serde_json::json!({ "sha256": record.sha256, "grants": grants, "limits": limits, "previous_active": previous });
         audit::record(&mut tx, act(cx, "plugin.approve", &target(plugin_id, version), details)).await?;
@@ -375,13 +379,18 @@ impl Registry {
         let (grants, limits) = approved(record)?;
         let manifest = Manifest::parse(&record.manifest)?;
         let component = plugins::component(&self.store, &record.plugin_id, &record.version).await?;
-        let approval = Approval { manifest: manifest.clone(), sha256: record.sha256.clone(), grants, limits };
+        let approval = Approval {
+            manifest: manifest.clone(),
+            sha256: record.sha256.clone(),
+            grants,
+            limits,
+            owner_partner: false,
+        };
         let loaded = self.compile_and_prepare(approval, component).await?;
+        // Tables only ever grow, so an older version finds what it declared.
+        plugin_tables::create_all(&self.store, &manifest).await?;
         let mut tx = self.store.pool().begin().await?;
-        // Write first (see `approve`). Tables only ever grow, so an older
-        // version finds what it declared.
         plugins::activate(&mut tx, &record.plugin_id, &record.version).await?;
-        plugin_tables::create_all(&mut tx, self.store.backend(), &manifest).await?;
         details["sha256"] = record.sha256.clone().into();
         audit::record(&mut tx, act(cx, action, &target(&record.plugin_id, &record.version), details)).await?;
         tx.commit().await?;
@@ -425,6 +434,7 @@ impl Registry {
                 sha256: record.sha256.clone(),
                 grants,
                 limits,
+                owner_partner: false,
             };
             let loaded = self.compile_and_prepare(approval, component).await?;
             self.runtime.activate(loaded);
@@ -461,7 +471,22 @@ impl Registry {
 
     /// Compiles (or loads the cached artifact) on a blocking thread, checks
     /// the imports and links it with what was approved.
-    async fn compile_and_prepare(&self, approval: Approval, component: Vec<u8>) -> Result<LoadedPlugin, RegistryError> {
+    /// Whether the plugin's owner is a partner unit (first-party plugins
+    /// have no owner).
+    async fn owned_by_partner(&self, plugin_id: &str) -> Result<bool, RegistryError> {
+        let Some(owner) = plugins::find_plugin(&self.store, plugin_id).await?.and_then(|p| p.owner_unit) else {
+            return Ok(false);
+        };
+        let unit = crate::store::units::find(&self.store, &owner).await?;
+        Ok(unit.is_some_and(|u| u.kind == crate::store::units::UnitKind::Partner))
+    }
+
+    async fn compile_and_prepare(
+        &self,
+        mut approval: Approval,
+        component: Vec<u8>,
+    ) -> Result<LoadedPlugin, RegistryError> {
+        approval.owner_partner = self.owned_by_partner(approval.manifest.id.as_str()).await?;
         let runtime = self.runtime.clone();
         tokio::task::spawn_blocking(move || {
             let compiled = runtime.component(&approval.sha256, &component).map_err(|e| match e {

@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use super::linkage::{self, Linkage};
 use crate::capabilities::grant::{self, Grant};
 
 /// The WIT package every plugin targets.
@@ -14,7 +15,7 @@ pub const PLATFORM_PACKAGE: &str = "onewindow:platform";
 pub const SERVICE_WORLD: &str = "service";
 /// The platform version this host implements; it accepts `^0.1` (every
 /// 0.1.x), as semver for 0.x versions prescribes.
-pub const PLATFORM_VERSION: semver::Version = semver::Version::new(0, 1, 0);
+pub const PLATFORM_VERSION: semver::Version = semver::Version::new(0, 1, 1);
 
 /// A manifest that failed to parse, naming the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -162,10 +163,12 @@ pub struct Manifest {
     /// The capability kinds requested (see `capabilities::grant`).
     pub capabilities: Vec<String>,
     pub tables: Vec<TableDef>,
+    /// Shared records, case kinds and message templates it asks for.
+    pub linkage: Linkage,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawManifest {
     id: String,
     version: String,
@@ -178,6 +181,12 @@ struct RawManifest {
     capabilities: Vec<String>,
     #[serde(default)]
     tables: Vec<RawTable>,
+    #[serde(default)]
+    records: Vec<linkage::RawRecordRequest>,
+    #[serde(default)]
+    case_kinds: Vec<linkage::RawCaseKind>,
+    #[serde(default)]
+    templates: std::collections::BTreeMap<String, Localized>,
 }
 
 #[derive(Deserialize)]
@@ -235,6 +244,10 @@ impl Manifest {
         check_localized("description", &raw.description, 1000)?;
         let limits = check_limits(raw.limits)?;
         let tables = check_tables(raw.tables)?;
+        let linkage = linkage::check(
+            linkage::RawLinkage { records: raw.records, case_kinds: raw.case_kinds, templates: raw.templates },
+            id.as_str(),
+        )?;
         let manifest = Manifest {
             id,
             version,
@@ -244,6 +257,7 @@ impl Manifest {
             limits,
             capabilities: raw.capabilities,
             tables,
+            linkage,
         };
         manifest.check_capabilities()?;
         Ok(manifest)
@@ -265,8 +279,18 @@ impl Manifest {
             return Err(problem("capabilities", format!("`{twice}` is listed twice")));
         }
         grant::requested(self).map_err(|p| problem("capabilities", p))?;
-        if !self.tables.is_empty() && !self.capabilities.iter().any(|c| c == "data") {
+        let asks = |name: &str| self.capabilities.iter().any(|c| c == name);
+        if !self.tables.is_empty() && !asks("data") {
             return Err(problem("capabilities", "tables are declared, so `data` must be requested"));
+        }
+        if !self.linkage.records.is_empty() && !asks("records") {
+            return Err(problem("capabilities", "[[records]] are declared, so `records` must be requested"));
+        }
+        if !self.linkage.case_kinds.is_empty() && !asks("cases") {
+            return Err(problem("capabilities", "[[case-kinds]] are declared, so `cases` must be requested"));
+        }
+        if !self.linkage.templates.is_empty() && !asks("notify") {
+            return Err(problem("capabilities", "[templates] are declared, so `notify` must be requested"));
         }
         Ok(())
     }
@@ -318,14 +342,17 @@ pub fn destructive_change(old: &Manifest, new: &Manifest) -> Option<ManifestErro
 }
 
 /// True when the host can run a plugin built against `version`.
+/// Every release of the current `0.1` line up to the one the host
+/// implements: older plugins link unchanged, newer ones would import what
+/// this host does not have.
 pub fn is_supported_world_version(version: &semver::Version) -> bool {
-    let supported = semver::VersionReq::parse(&format!("^{PLATFORM_VERSION}")).expect("valid requirement");
-    supported.matches(version)
+    let same_line = (version.major, version.minor) == (PLATFORM_VERSION.major, PLATFORM_VERSION.minor);
+    same_line && version.pre.is_empty() && *version <= PLATFORM_VERSION
 }
 
 /// The versions this host accepts, for error messages.
 pub fn supported_world_versions() -> String {
-    format!("{}.{}.x", PLATFORM_VERSION.major, PLATFORM_VERSION.minor)
+    format!("{}.{}.0 to {PLATFORM_VERSION}", PLATFORM_VERSION.major, PLATFORM_VERSION.minor)
 }
 
 fn parse_world(world: &str) -> Result<semver::Version, ManifestError> {
@@ -478,7 +505,10 @@ mod tests {
         assert_eq!(error_for(r#"id = "guest-book""#, r#"id = "Guest_Book""#).field, "id");
         assert_eq!(error_for(r#""1.2.0""#, r#""one""#).field, "version");
         assert_eq!(error_for("service@0.1.0", "service@0.2.0").field, "world");
-        assert!(error_for("service@0.1.0", "service@0.2.0").problem.contains("0.1.x"));
+        assert!(error_for("service@0.1.0", "service@0.2.0").problem.contains("0.1.0 to 0.1.1"));
+        assert!(error_for("service@0.1.0", "service@0.1.2").problem.contains("0.1.0 to 0.1.1"));
+        assert!(is_supported_world_version(&semver::Version::new(0, 1, 0)));
+        assert!(is_supported_world_version(&semver::Version::new(0, 1, 1)));
         assert_eq!(error_for(r#"en = "Guest book""#, r#"en = """#).field, "name.en");
         assert_eq!(error_for("memory-mb = 16", "memory-mb = 0").field, "limits.memory-mb");
         assert_eq!(error_for(r#"type = "integer""#, r#"type = "money""#).field, "(file)");

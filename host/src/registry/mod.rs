@@ -4,6 +4,7 @@
 pub mod first_party;
 pub mod install;
 pub mod lifecycle;
+pub mod linkage;
 pub mod manifest;
 pub mod validate;
 

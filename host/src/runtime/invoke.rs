@@ -1,16 +1,25 @@
 //! One request, one fresh instance, one transaction.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::{Engine, Trap, UpdateDeadline};
 
 use super::limits::MemoryLimiter;
 use super::loaded::LoadedPlugin;
-use super::state::InstanceState;
+use super::state::{Capabilities, InstanceState};
+use crate::capabilities::cases::CasesContext;
 use crate::capabilities::data::DataContext;
 use crate::capabilities::grant;
 use crate::capabilities::log::LogContext;
+use crate::capabilities::notify::NotifyContext;
+use crate::capabilities::records::RecordsContext;
+use crate::records::access_log::{self, Via};
+use crate::records::engine::{Actor, Session};
+use crate::records::sealing::Keyring;
 use crate::store::Store;
+use crate::store::accounts::Role;
+use crate::store::tx::RequestTx;
 use crate::wit::{Request, Response};
 
 /// Extra wall-clock time past the epoch deadline before the host gives up
@@ -49,6 +58,7 @@ pub enum InvokeError {
 pub async fn invoke(
     engine: &Engine,
     store: &Store,
+    keyring: &Arc<Keyring>,
     plugin: &LoadedPlugin,
     invocation: Invocation,
 ) -> Result<Response, InvokeError> {
@@ -57,16 +67,43 @@ pub async fn invoke(
     let manifest = plugin.manifest();
     let request_id = invocation.request.request_id.clone();
 
-    let state = InstanceState::new(
-        DataContext::new(plugin.schema().clone(), store.clone()),
-        LogContext::new(
+    let tx = RequestTx::new(store.clone());
+    let actor = actor_of(&invocation.request);
+    let session = Session {
+        store: store.clone(),
+        tx: tx.clone(),
+        keyring: keyring.clone(),
+        policy: plugin.records().clone(),
+        actor: actor.clone(),
+        via: Via::Plugin {
+            id: manifest.id.to_string(),
+            version: manifest.version.to_string(),
+            partner: plugin.owner_partner(),
+        },
+        request_id: request_id.clone(),
+        mask_ungranted_sensitive: false,
+        reveal: Vec::new(),
+        reads: Vec::new(),
+    };
+    let capabilities = Capabilities {
+        data: DataContext::new(plugin.schema().clone(), tx.clone()),
+        log: LogContext::new(
             manifest.id.clone(),
             manifest.version.clone(),
             request_id.clone(),
             grant::allows(plugin.grants(), "log", None),
         ),
-        MemoryLimiter::new(limits.memory_bytes),
-    );
+        records: RecordsContext::new(session),
+        cases: CasesContext::new(
+            plugin.cases().clone(),
+            store.clone(),
+            tx.clone(),
+            actor.subject.clone().unwrap_or_else(|| "anonymous".into()),
+            actor.unit.clone(),
+        ),
+        notify: NotifyContext::new(plugin.templates().clone(), store.clone(), tx.clone()),
+    };
+    let state = InstanceState::new(capabilities, MemoryLimiter::new(limits.memory_bytes));
     let mut wasm_store = wasmtime::Store::new(engine, state);
     wasm_store.limiter(|state| &mut state.limiter);
     // The deadline counts from now, instantiation included. At every epoch
@@ -90,6 +127,13 @@ pub async fn invoke(
     };
     let outcome = tokio::time::timeout(limits.timeout + GRACE, call).await;
     log_captured_output(wasm_store.data(), manifest.id.as_str(), &request_id);
+    // The reads happened whatever the outcome: log them before anything
+    // else, and let no answer out whose reads could not be logged.
+    let reads = wasm_store.data_mut().records.take_reads();
+    access_log::write(store, &reads).await.map_err(|e| {
+        tracing::error!(plugin = %manifest.id, request_id, "access log write failed: {e:#}");
+        InvokeError::Unavailable("its reads of personal data could not be logged".into())
+    })?;
 
     let response = match outcome {
         Err(_elapsed) => return Err(InvokeError::Timeout(limits.timeout)),
@@ -107,7 +151,7 @@ pub async fn invoke(
     // Only a normal return with a usable, non-failure answer commits the
     // plugin's writes; every other path drops the transaction, which rolls
     // it back.
-    wasm_store.data_mut().data.commit().await.map_err(|e| {
+    tx.commit().await.map_err(|e| {
         tracing::error!(plugin = %manifest.id, request_id, "commit failed: {e:#}");
         InvokeError::Unavailable("its changes could not be saved".into())
     })?;
@@ -153,5 +197,21 @@ fn log_captured_output(state: &InstanceState, plugin: &str, request_id: &str) {
     }
     for line in stderr {
         tracing::warn!(target: "plugin", plugin, request_id, stream = "stderr", "{line}");
+    }
+}
+
+/// Who the caller is, as the records engine sees them.
+fn actor_of(request: &Request) -> Actor {
+    match &request.caller {
+        None => Actor { subject: None, role: None, unit: None },
+        Some(caller) => Actor {
+            subject: Some(caller.subject.clone()),
+            role: Some(match caller.role {
+                crate::wit::Role::Resident => Role::Resident,
+                crate::wit::Role::Staff => Role::Staff,
+                crate::wit::Role::Admin => Role::Admin,
+            }),
+            unit: caller.unit.as_ref().map(|u| u.id.clone()),
+        },
     }
 }

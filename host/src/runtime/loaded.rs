@@ -8,9 +8,12 @@ use wasmtime::component::{Component, Linker};
 
 use super::limits::PluginLimits;
 use super::state::InstanceState;
+use crate::capabilities::cases::CasePolicy;
 use crate::capabilities::data::PluginSchema;
 use crate::capabilities::grant::Grant;
+use crate::capabilities::notify::Templates;
 use crate::config::RuntimeConfig;
+use crate::records::policy::RecordPolicy;
 use crate::registry::manifest::{Limits, Manifest};
 
 /// What a version runs with: its manifest and exact bytes, and the grants
@@ -20,6 +23,8 @@ pub struct Approval {
     pub sha256: String,
     pub grants: Vec<Grant>,
     pub limits: Limits,
+    /// Owned by a partner unit: reading residents' personal data needs their consent.
+    pub owner_partner: bool,
 }
 use crate::wit::ServicePre;
 
@@ -29,6 +34,10 @@ pub struct LoadedPlugin {
     sha256: String,
     grants: Vec<Grant>,
     schema: Arc<PluginSchema>,
+    records: Arc<RecordPolicy>,
+    cases: Arc<CasePolicy>,
+    templates: Arc<Templates>,
+    owner_partner: bool,
     pre: ServicePre<InstanceState>,
     limits: PluginLimits,
     slots: Arc<Semaphore>,
@@ -45,11 +54,29 @@ impl LoadedPlugin {
     ) -> anyhow::Result<LoadedPlugin> {
         let instance_pre = linker.instantiate_pre(component).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         let pre = ServicePre::new(instance_pre).map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        let Approval { manifest, sha256, grants, limits } = approval;
+        let Approval { manifest, sha256, grants, limits, owner_partner } = approval;
         let limits = PluginLimits::new(limits, platform);
         let schema = Arc::new(PluginSchema::new(&manifest, &grants));
+        let records = Arc::new(RecordPolicy::from_grants(&grants, |table| {
+            let request = manifest.linkage.records.iter().find(|r| r.table == table);
+            request.map(|r| r.purpose.clone()).unwrap_or_else(|| manifest.description.clone())
+        }));
+        let cases = Arc::new(CasePolicy::new(&manifest, &grants));
+        let templates = Arc::new(Templates::new(&manifest, &grants));
         let slots = Arc::new(Semaphore::new(limits.max_concurrency as usize));
-        Ok(LoadedPlugin { manifest, sha256, grants, schema, pre, limits, slots })
+        Ok(LoadedPlugin {
+            manifest,
+            sha256,
+            grants,
+            schema,
+            records,
+            cases,
+            templates,
+            owner_partner,
+            pre,
+            limits,
+            slots,
+        })
     }
 
     /// The sha256 of the component serving.
@@ -74,6 +101,23 @@ impl LoadedPlugin {
 
     pub(super) fn schema(&self) -> &Arc<PluginSchema> {
         &self.schema
+    }
+
+    pub(super) fn records(&self) -> &Arc<RecordPolicy> {
+        &self.records
+    }
+
+    pub(super) fn cases(&self) -> &Arc<CasePolicy> {
+        &self.cases
+    }
+
+    pub(super) fn templates(&self) -> &Arc<Templates> {
+        &self.templates
+    }
+
+    /// Owned by a partner unit.
+    pub fn owner_partner(&self) -> bool {
+        self.owner_partner
     }
 
     pub(super) fn pre(&self) -> &ServicePre<InstanceState> {

@@ -21,6 +21,7 @@ pub use loaded::{Approval, LoadedPlugin};
 pub use state::InstanceState;
 
 use crate::config::RuntimeConfig;
+use crate::records::sealing::Keyring;
 use crate::registry::manifest::PluginId;
 use crate::store::Store;
 
@@ -31,6 +32,7 @@ pub struct Runtime {
     cache: ArtifactCache,
     config: RuntimeConfig,
     store: Store,
+    keyring: Arc<Keyring>,
     active: RwLock<HashMap<PluginId, Arc<LoadedPlugin>>>,
     lifecycle: tokio::sync::Mutex<()>,
     _ticker: engine::EpochTicker,
@@ -38,7 +40,12 @@ pub struct Runtime {
 
 impl Runtime {
     /// Builds the engine, starts its epoch ticker and links every capability.
-    pub fn new(config: RuntimeConfig, cache: ArtifactCache, store: Store) -> anyhow::Result<Runtime> {
+    pub fn new(
+        config: RuntimeConfig,
+        cache: ArtifactCache,
+        store: Store,
+        keyring: Arc<Keyring>,
+    ) -> anyhow::Result<Runtime> {
         let engine = engine::build(&config)?;
         let ticker = engine::EpochTicker::start(engine.clone());
         let linker = state::linker(&engine)?;
@@ -48,6 +55,7 @@ impl Runtime {
             cache,
             config,
             store,
+            keyring,
             active: RwLock::default(),
             lifecycle: tokio::sync::Mutex::new(()),
             _ticker: ticker,
@@ -62,6 +70,11 @@ impl Runtime {
     /// The linker with every capability (for validation at install).
     pub fn linker(&self) -> &Linker<InstanceState> {
         &self.linker
+    }
+
+    /// The keys that seal sensitive columns of the shared record.
+    pub fn keyring(&self) -> &Arc<Keyring> {
+        &self.keyring
     }
 
     /// The platform maxima.
@@ -119,6 +132,6 @@ impl Runtime {
         plugin: &LoadedPlugin,
         invocation: Invocation,
     ) -> Result<crate::wit::Response, InvokeError> {
-        invoke::invoke(&self.engine, &self.store, plugin, invocation).await
+        invoke::invoke(&self.engine, &self.store, &self.keyring, plugin, invocation).await
     }
 }

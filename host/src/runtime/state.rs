@@ -6,18 +6,33 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use crate::capabilities::cases::CasesContext;
 use crate::capabilities::data::DataContext;
 use crate::capabilities::log::LogContext;
+use crate::capabilities::notify::NotifyContext;
+use crate::capabilities::records::RecordsContext;
 
 use super::limits::MemoryLimiter;
 
 /// How much of a plugin's stdout and stderr is kept per request.
 const CAPTURE_BYTES: usize = 64 * 1024;
 
+/// Each capability's context for one request.
+pub struct Capabilities {
+    pub data: DataContext,
+    pub log: LogContext,
+    pub records: RecordsContext,
+    pub cases: CasesContext,
+    pub notify: NotifyContext,
+}
+
 /// Everything one instance can reach.
 pub struct InstanceState {
     pub data: DataContext,
     pub log: LogContext,
+    pub records: RecordsContext,
+    pub cases: CasesContext,
+    pub notify: NotifyContext,
     pub limiter: MemoryLimiter,
     wasi: WasiCtx,
     table: ResourceTable,
@@ -27,13 +42,14 @@ pub struct InstanceState {
 
 impl InstanceState {
     /// State for one request.
-    pub fn new(data: DataContext, log: LogContext, limiter: MemoryLimiter) -> InstanceState {
+    pub fn new(capabilities: Capabilities, limiter: MemoryLimiter) -> InstanceState {
+        let Capabilities { data, log, records, cases, notify } = capabilities;
         let stdout = MemoryOutputPipe::new(CAPTURE_BYTES);
         let stderr = MemoryOutputPipe::new(CAPTURE_BYTES);
         // No preopened directories, no environment, no arguments, no network
         // (the builder's socket check denies every address by default).
         let wasi = WasiCtx::builder().stdout(stdout.clone()).stderr(stderr.clone()).build();
-        InstanceState { data, log, limiter, wasi, table: ResourceTable::new(), stdout, stderr }
+        InstanceState { data, log, records, cases, notify, limiter, wasi, table: ResourceTable::new(), stdout, stderr }
     }
 
     /// The non-empty lines the plugin printed, as (stdout, stderr).
@@ -54,10 +70,13 @@ impl WasiView for InstanceState {
 
 /// A linker with every capability a plugin may import.
 pub fn linker(engine: &wasmtime::Engine) -> anyhow::Result<wasmtime::component::Linker<InstanceState>> {
-    use crate::capabilities::{data, log, wasi};
+    use crate::capabilities::{cases, data, log, notify, records, wasi};
     let mut linker = wasmtime::component::Linker::<InstanceState>::new(engine);
     wasi::link(&mut linker)?;
     data::link(&mut linker, |state| &mut state.data)?;
     log::link(&mut linker, |state| &mut state.log)?;
+    records::link(&mut linker, |state| &mut state.records)?;
+    cases::link(&mut linker, |state| &mut state.cases)?;
+    notify::link(&mut linker, |state| &mut state.notify)?;
     Ok(linker)
 }

@@ -21,6 +21,41 @@ impl Backend {
         }
     }
 
+    /// The URL of the data side (see `store`): on SQLite a file beside the
+    /// platform's (`x.db` → `x-data.db`), on PostgreSQL the same database.
+    pub fn data_url(self, url: &str) -> anyhow::Result<String> {
+        if self == Backend::Postgres {
+            return Ok(url.to_owned());
+        }
+        let (path, query) = url.split_once('?').map_or((url, None), |(p, q)| (p, Some(q)));
+        if path.contains(":memory:") || path.ends_with("sqlite:") || path.ends_with("sqlite://") {
+            anyhow::bail!("an in-memory SQLite database cannot hold two sides; give a file");
+        }
+        let data_path = match path.rsplit_once('.') {
+            Some((stem, ext)) if !ext.contains('/') => format!("{stem}-data.{ext}"),
+            _ => format!("{path}-data"),
+        };
+        Ok(match query {
+            Some(query) => format!("{data_path}?{query}"),
+            None => data_path,
+        })
+    }
+
+    /// Statements run on every new data-side connection: as the platform's,
+    /// and on SQLite a busy timeout longer than the longest plugin deadline,
+    /// so a writer queued behind a plugin's transaction waits instead of failing.
+    pub fn data_connection_setup(self) -> &'static [&'static str] {
+        match self {
+            Backend::Sqlite => &[
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA busy_timeout = 15000",
+            ],
+            Backend::Postgres => &[],
+        }
+    }
+
     /// Statements run on every new connection.
     pub fn connection_setup(self) -> &'static [&'static str] {
         match self {
@@ -70,5 +105,19 @@ impl Backend {
             (Backend::Sqlite, ColumnType::Bytes) => "BLOB",
             (Backend::Postgres, ColumnType::Bytes) => "BYTEA",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_side_of_sqlite_is_a_sibling_file() {
+        let data = Backend::Sqlite.data_url("sqlite:///tmp/x/onewindow.db?mode=rwc").unwrap();
+        assert_eq!(data, "sqlite:///tmp/x/onewindow-data.db?mode=rwc");
+        assert_eq!(Backend::Sqlite.data_url("sqlite://a.b/db").unwrap(), "sqlite://a.b/db-data");
+        assert!(Backend::Sqlite.data_url("sqlite::memory:").is_err());
+        assert_eq!(Backend::Postgres.data_url("postgres://h/db").unwrap(), "postgres://h/db");
     }
 }

@@ -1,15 +1,36 @@
 //! Persistence with sqlx over SQLite (the embedded default) or PostgreSQL.
 //!
-//! One `Any` pool serves both: the SQL is written once, in the subset both
-//! dialects share (`$n` placeholders work on SQLite too), and the few places
-//! where they differ live in [`dialect`].
+//! The SQL is written once, in the subset both dialects share (`$n`
+//! placeholders work on SQLite too), and the few places where they differ
+//! live in [`dialect`].
+//!
+//! Two pools, one rule: **plugins write only the data side.** The platform
+//! side (accounts, sessions, units and areas, plugins and grants, the audit
+//! trail, the access log, consents) is written by the platform alone; the
+//! data side (plugin tables, the shared records, cases, inboxes) is what a
+//! plugin's request transaction may touch, together with the staff and
+//! resident APIs that edit the same data. On SQLite the two sides are two
+//! files, so a plugin's open transaction (which holds its file's single
+//! write lock until the call returns) can never make a sign-in, an audit
+//! entry or an admin's suspend wait; writers on the data side queue behind
+//! it for at most one plugin deadline (the data file's busy timeout is
+//! longer than the longest deadline). On PostgreSQL both pools reach one
+//! database, where locks are per row; the separate pool still keeps plugins
+//! from taking the platform's connections.
 
 pub mod accounts;
+pub mod areas;
+pub mod cases;
+pub mod consents;
 pub mod dialect;
+pub mod notifications;
 pub mod plugin_tables;
 pub mod plugins;
 pub mod sessions;
+pub mod statement;
 pub mod timestamp;
+pub mod tx;
+pub mod unit_grants;
 pub mod units;
 
 use std::str::FromStr;
@@ -26,6 +47,7 @@ pub use dialect::Backend;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    data: AnyPool,
     backend: Backend,
     plugin_writers: Arc<Semaphore>,
 }
@@ -35,43 +57,39 @@ impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
         install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let options = AnyConnectOptions::from_str(url)?.log_statements(tracing::log::LevelFilter::Trace);
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    for pragma in backend.connection_setup() {
-                        sqlx::query(*pragma).execute(&mut *conn).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
-        // Plugin transactions may hold a connection while their plugin
-        // computes; leave two for the platform (sign-in, token checks).
+        let pool = open_pool(url, max_connections, backend.connection_setup()).await?;
+        let data = open_pool(&backend.data_url(url)?, max_connections, backend.data_connection_setup()).await?;
+        // Plugin transactions may hold a data connection while their plugin
+        // computes; leave two for the staff and resident APIs.
         let plugin_writers = Arc::new(Semaphore::new(max_connections.saturating_sub(2).max(1) as usize));
-        let store = Store { pool, backend, plugin_writers };
+        let store = Store { pool, data, backend, plugin_writers };
         store.migrate().await?;
         Ok(store)
     }
 
     async fn migrate(&self) -> anyhow::Result<()> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?;
+                sqlx::migrate!("./migrations/sqlite-data").run(&self.data).await?;
+            }
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
         }
         Ok(())
     }
 
-    /// The connection pool.
+    /// The platform side: written by the platform alone.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    /// Slots for plugin write transactions, fewer than the pool's
-    /// connections so plugins can never starve the platform of them.
+    /// The data side: plugin tables, shared records, cases, inboxes.
+    pub fn data_pool(&self) -> &AnyPool {
+        &self.data
+    }
+
+    /// Slots for plugin write transactions, fewer than the data pool's
+    /// connections so plugins can never starve the staff APIs of them.
     pub fn plugin_writers(&self) -> &Arc<Semaphore> {
         &self.plugin_writers
     }
@@ -84,7 +102,26 @@ impl Store {
     /// Closes every connection (waits for checked-out ones to come back).
     pub async fn close(&self) {
         self.pool.close().await;
+        self.data.close().await;
     }
+}
+
+async fn open_pool(url: &str, max_connections: u32, setup: &'static [&'static str]) -> anyhow::Result<AnyPool> {
+    let options = AnyConnectOptions::from_str(url)?.log_statements(tracing::log::LevelFilter::Trace);
+    let pool = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                for pragma in setup {
+                    sqlx::query(*pragma).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await?;
+    Ok(pool)
 }
 
 /// True when `error` is a unique-constraint violation (on either backend).

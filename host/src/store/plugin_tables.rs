@@ -5,9 +5,9 @@
 use crate::registry::manifest::{Manifest, PluginId, TableDef};
 
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
-use super::Backend;
+use super::{Backend, Store};
 
 /// The physical name of a plugin's table.
 pub fn physical_name(plugin: &PluginId, table: &str) -> String {
@@ -16,7 +16,12 @@ pub fn physical_name(plugin: &PluginId, table: &str) -> String {
 
 /// The DDL statements that create `table` of `plugin` if it does not exist.
 pub fn create_statements(backend: Backend, plugin: &PluginId, table: &TableDef) -> Vec<String> {
-    let name = physical_name(plugin, &table.name);
+    table_statements(backend, &physical_name(plugin, &table.name), table)
+}
+
+/// The DDL statements that create table `name` as `table` defines it, if
+/// it does not exist (plugin tables and the shared record tables alike).
+pub fn table_statements(backend: Backend, name: &str, table: &TableDef) -> Vec<String> {
     let mut columns = vec![backend.id_column().to_owned()];
     for column in &table.columns {
         let not_null = if column.required { " NOT NULL" } else { "" };
@@ -44,7 +49,11 @@ pub fn add_column_statements(
     table: &TableDef,
     existing: &[String],
 ) -> Vec<String> {
-    let name = physical_name(plugin, &table.name);
+    added_column_statements(backend, &physical_name(plugin, &table.name), table, existing)
+}
+
+/// `ALTER TABLE name ADD COLUMN` for the columns of `table` not in `existing`.
+pub fn added_column_statements(backend: Backend, name: &str, table: &TableDef, existing: &[String]) -> Vec<String> {
     table
         .columns
         .iter()
@@ -53,28 +62,39 @@ pub fn add_column_statements(
         .collect()
 }
 
-/// Creates every table of `manifest` (those that do not exist yet) inside
-/// `tx`: both backends have transactional DDL, so a failed approval leaves
-/// no tables behind.
-pub async fn create_all(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
-    manifest: &Manifest,
-) -> Result<(), sqlx::Error> {
-    for table in &manifest.tables {
-        let physical = physical_name(&manifest.id, &table.name);
-        let rows = sqlx::query(backend.column_names_sql()).bind(&physical).fetch_all(&mut **tx).await?;
+/// Creates every table of `manifest` (those that do not exist yet, and
+/// the columns a later version added) on the data side, in one transaction
+/// of its own: both backends have transactional DDL, so a failure leaves
+/// nothing half made. It runs before the approval's own transaction on the
+/// platform side; an approval that then fails leaves empty tables, which
+/// the next approval of the plugin reuses.
+pub async fn create_all(store: &Store, manifest: &Manifest) -> Result<(), sqlx::Error> {
+    let tables: Vec<(String, &TableDef)> =
+        manifest.tables.iter().map(|t| (physical_name(&manifest.id, &t.name), t)).collect();
+    ensure_tables(store, &tables).await
+}
+
+/// Creates each `(physical name, definition)` table that does not exist,
+/// and adds the columns an existing one lacks.
+pub async fn ensure_tables(store: &Store, tables: &[(String, &TableDef)]) -> Result<(), sqlx::Error> {
+    let backend = store.backend();
+    let mut tx = store.data_pool().begin().await?;
+    // A write first: on SQLite that takes the write lock at once, so the
+    // column reads below cannot be invalidated by another writer.
+    sqlx::query("UPDATE record_provenance SET at = at WHERE 1 = 0").execute(&mut *tx).await?;
+    for (physical, table) in tables {
+        let rows = sqlx::query(backend.column_names_sql()).bind(physical).fetch_all(&mut *tx).await?;
         let existing = rows.iter().map(|row| row.try_get::<String, _>(0)).collect::<Result<Vec<_>, _>>()?;
-        let mut statements = add_column_statements(backend, &manifest.id, table, &existing);
+        let mut statements = added_column_statements(backend, physical, table, &existing);
         if existing.is_empty() {
             statements.clear(); // A new table gets every column from CREATE TABLE.
         }
-        statements.extend(create_statements(backend, &manifest.id, table));
+        statements.extend(table_statements(backend, physical, table));
         for statement in statements {
-            sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut **tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *tx).await?;
         }
     }
-    Ok(())
+    tx.commit().await
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod linkage;
 mod reviews;
 mod units;
 
@@ -17,4 +18,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(units::router())
         .merge(reviews::router())
         .merge(audit::router())
+        .merge(linkage::router())
 }

@@ -3,21 +3,21 @@
 //! The grant today is "own tables": a plugin reaches exactly the tables its
 //! manifest declares, in its own namespace, and nothing else. Every call is
 //! checked against that schema (`sql`), runs as parameterised SQL, and joins
-//! the request's transaction (`DataContext`): begun lazily at the first
+//! the request's transaction (`tx::RequestTx`): begun lazily at the first
 //! write, committed by the runtime only when `handle` returns normally.
 
 pub mod sql;
-mod values;
+pub(crate) mod values;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sqlx::{Acquire, Any, Transaction};
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::capabilities::grant::{self, Grant};
 use crate::registry::manifest::{Manifest, PluginId};
-use crate::store::{Backend, Store, plugin_tables};
+use crate::store::plugin_tables;
+use crate::store::tx::{Outcome, RequestTx, Run};
 use crate::wit::CapabilityError as DataError;
 use crate::wit::onewindow::platform::data::{self, Assignment, Condition, Rows, SelectQuery};
 
@@ -60,116 +60,24 @@ impl PluginSchema {
 }
 
 /// Per-instance state of the data capability: one request's view of the
-/// database.
+/// plugin's own tables, writing through the request's transaction.
 pub struct DataContext {
     schema: Arc<PluginSchema>,
-    store: Store,
-    tx: Option<Transaction<'static, Any>>,
-    /// Held with the transaction: see `Store::plugin_writers`.
-    _writer_slot: Option<tokio::sync::OwnedSemaphorePermit>,
+    tx: RequestTx,
 }
 
 impl DataContext {
-    /// A context for one request; no connection is taken until needed.
-    pub fn new(schema: Arc<PluginSchema>, store: Store) -> DataContext {
-        DataContext { schema, store, tx: None, _writer_slot: None }
-    }
-
-    /// Commits the request's writes, if it made any.
-    pub async fn commit(&mut self) -> Result<(), sqlx::Error> {
-        match self.tx.take() {
-            Some(tx) => tx.commit().await,
-            None => Ok(()),
-        }
-    }
-
-    /// The open transaction, begun now if this is the first write.
-    async fn write_tx(&mut self) -> Result<&mut Transaction<'static, Any>, DataError> {
-        if self.tx.is_none() {
-            let slot = self.store.plugin_writers().clone().acquire_owned().await;
-            self._writer_slot = Some(slot.map_err(|_| DataError::Unavailable("the platform is shutting down".into()))?);
-            self.tx = Some(self.store.pool().begin().await.map_err(|e| database_error(&self.schema.plugin, e))?);
-        }
-        Ok(self.tx.as_mut().expect("just begun"))
+    /// A context for one request.
+    pub fn new(schema: Arc<PluginSchema>, tx: RequestTx) -> DataContext {
+        DataContext { schema, tx }
     }
 
     async fn fetch_all(&mut self, statement: Statement) -> Result<Vec<sqlx::any::AnyRow>, DataError> {
-        // Reads join the transaction once there is one, to see its writes.
-        let result = match self.tx.as_mut() {
-            Some(tx) => in_transaction(tx, self.store.backend(), statement, Run::FetchAll).await.map(Outcome::rows),
-            None => values::query(statement).fetch_all(self.store.pool()).await,
-        };
-        result.map_err(|e| database_error(&self.schema.plugin, e))
+        self.tx.read(statement).await.map_err(|e| database_error(&self.schema.plugin, e))
     }
 
     async fn write(&mut self, statement: Statement, run: Run) -> Result<Outcome, DataError> {
-        let (plugin, backend) = (self.schema.plugin.clone(), self.store.backend());
-        let tx = self.write_tx().await?;
-        in_transaction(tx, backend, statement, run).await.map_err(|e| database_error(&plugin, e))
-    }
-}
-
-/// How to run a statement.
-enum Run {
-    FetchAll,
-    Execute,
-}
-
-/// What running it gave.
-enum Outcome {
-    Rows(Vec<sqlx::any::AnyRow>),
-    Affected(u64),
-}
-
-impl Outcome {
-    fn rows(self) -> Vec<sqlx::any::AnyRow> {
-        match self {
-            Outcome::Rows(rows) => rows,
-            Outcome::Affected(_) => Vec::new(),
-        }
-    }
-
-    fn affected(self) -> u64 {
-        match self {
-            Outcome::Rows(rows) => rows.len() as u64,
-            Outcome::Affected(n) => n,
-        }
-    }
-}
-
-/// Runs one statement of the request's transaction. A failed statement (a
-/// unique violation the plugin handles, say) must undo only itself: SQLite
-/// does that by itself, PostgreSQL would abort the whole transaction and turn
-/// the final COMMIT into a silent ROLLBACK of every earlier write, so there
-/// each statement runs in a savepoint.
-async fn in_transaction(
-    tx: &mut Transaction<'static, Any>,
-    backend: Backend,
-    statement: Statement,
-    run: Run,
-) -> Result<Outcome, sqlx::Error> {
-    if !backend.failed_statement_aborts_transaction() {
-        return execute(tx, statement, run).await;
-    }
-    let mut savepoint = tx.begin().await?;
-    let result = execute(&mut savepoint, statement, run).await;
-    match result {
-        Ok(outcome) => {
-            savepoint.commit().await?;
-            Ok(outcome)
-        }
-        Err(error) => {
-            savepoint.rollback().await?;
-            Err(error)
-        }
-    }
-}
-
-async fn execute(connection: &mut sqlx::AnyConnection, statement: Statement, run: Run) -> Result<Outcome, sqlx::Error> {
-    let query = values::query(statement);
-    match run {
-        Run::FetchAll => query.fetch_all(connection).await.map(Outcome::Rows),
-        Run::Execute => query.execute(connection).await.map(|r| Outcome::Affected(r.rows_affected())),
+        self.tx.write(statement, run).await.map_err(|e| database_error(&self.schema.plugin, e))
     }
 }
 
@@ -215,7 +123,7 @@ impl data::Host for DataContext {
 /// Database failures reach the plugin without details: a unique violation
 /// is a conflict it can act on; anything else is logged here in full and
 /// reported as unavailable.
-fn database_error(plugin: &PluginId, error: sqlx::Error) -> DataError {
+pub(crate) fn database_error(plugin: &PluginId, error: sqlx::Error) -> DataError {
     if crate::store::is_unique_violation(&error) {
         return DataError::Conflict("a row with the same unique values already exists".into());
     }

@@ -4,6 +4,7 @@
 //! SQLite and PostgreSQL share, with `$n` placeholders.
 
 use crate::registry::manifest::{ColumnType, TableDef};
+pub use crate::store::statement::{Param, Statement};
 use crate::wit::CapabilityError as DataError;
 use crate::wit::onewindow::platform::data::{Assignment, Condition, Predicate, SelectQuery, Value};
 
@@ -17,25 +18,6 @@ pub const MAX_ONE_OF: usize = 1000;
 pub struct SchemaTable {
     pub physical: String,
     pub def: TableDef,
-}
-
-/// A bind parameter. Nulls carry their column's type, because PostgreSQL
-/// wants a typed NULL.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Param {
-    Null(ColumnType),
-    Integer(i64),
-    Real(f64),
-    Text(String),
-    Boolean(bool),
-    Bytes(Vec<u8>),
-}
-
-/// SQL text and its parameters, in order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Statement {
-    pub sql: String,
-    pub params: Vec<Param>,
 }
 
 /// A select, and the columns (with types) each returned row holds.

@@ -1,35 +1,11 @@
 //! Binding parameters to, and decoding values from, the `Any` driver.
 
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::query::Query;
-use sqlx::{Any, Row};
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
-use super::sql::{Param, Statement};
 use crate::registry::manifest::ColumnType;
 use crate::wit::CapabilityError as DataError;
 use crate::wit::onewindow::platform::data::Value;
-
-/// A sqlx query for `statement` with its parameters bound.
-pub fn query(statement: Statement) -> Query<'static, Any, AnyArguments> {
-    // The SQL was assembled only from manifest-checked identifiers and
-    // placeholders (see `sql`), never from plugin-supplied text.
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement.sql));
-    for param in statement.params {
-        query = match param {
-            Param::Null(ColumnType::Integer) => query.bind(None::<i64>),
-            Param::Null(ColumnType::Real) => query.bind(None::<f64>),
-            Param::Null(ColumnType::Text) => query.bind(None::<String>),
-            Param::Null(ColumnType::Boolean) => query.bind(None::<bool>),
-            Param::Null(ColumnType::Bytes) => query.bind(None::<Vec<u8>>),
-            Param::Integer(n) => query.bind(n),
-            Param::Real(x) => query.bind(x),
-            Param::Text(s) => query.bind(s),
-            Param::Boolean(b) => query.bind(b),
-            Param::Bytes(b) => query.bind(b),
-        };
-    }
-    query
-}
 
 /// Decodes one row by the declared column types.
 pub fn decode_row(row: &AnyRow, columns: &[(String, ColumnType)]) -> Result<Vec<Value>, DataError> {
