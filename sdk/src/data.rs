@@ -278,6 +278,16 @@ pub struct Rows {
 }
 
 impl Rows {
+    /// Rows from their columns and values (used by the records wrapper).
+    pub(crate) fn from_parts(columns: Vec<String>, rows: Vec<Vec<Value>>) -> Rows {
+        Rows { columns, rows }
+    }
+
+    /// The first row, if any.
+    pub(crate) fn into_first(self) -> Option<Row> {
+        self.rows.into_iter().next().map(|values| Row { columns: self.columns, values })
+    }
+
     /// How many rows.
     pub fn len(&self) -> usize {
         self.rows.len()

@@ -77,22 +77,28 @@
 //! onewindow_sdk::export!(GuestBook);
 //! ```
 
+pub mod cases;
 pub mod data;
 mod error;
 mod http;
 pub mod log;
+pub mod notify;
+pub mod records;
 mod router;
 pub mod time;
 
 pub use data::{DataError, Filter, Row, RowRef, Rows, Value, table};
 pub use error::{Error, FieldError, FieldErrors, Result};
 pub use http::{Caller, Request, Response, Role, UnitKind};
+pub use records::record;
 pub use router::Router;
 
 /// Everything a service usually needs, in one `use`.
 pub mod prelude {
     pub use crate::data::Filter;
-    pub use crate::{Caller, Error, FieldErrors, Request, Response, Result, Role, Router, Service, UnitKind, table};
+    pub use crate::{
+        Caller, Error, FieldErrors, Request, Response, Result, Role, Router, Service, UnitKind, record, table,
+    };
 }
 
 /// The generated bindings of the `onewindow:platform` WIT package.

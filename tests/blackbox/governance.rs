@@ -404,15 +404,17 @@ async fn first_party_installs_and_admin_acts_are_on_a_verifiable_trail(backend: 
         .collect();
     assert_eq!(
         acts[1..],
-        [("plugin.upload", "plugin:residence-permit@0.1.0"), ("plugin.approve", "plugin:residence-permit@0.1.0")]
+        [("plugin.upload", "plugin:residence-permit@0.2.0"), ("plugin.approve", "plugin:residence-permit@0.2.0")]
     );
     assert_eq!(acts[0].0, "account.create", "the first admin's creation is recorded too");
     assert_eq!(system.body[0]["details"]["via"], "first start");
     let approval = &system.body[2];
-    assert_eq!(
-        approval["details"]["grants"],
-        json!([{"capability": "data", "scope": ["applications"]}, {"capability": "log"}])
-    );
+    let grants = approval["details"]["grants"].as_array().unwrap();
+    let kinds: Vec<&str> = grants.iter().map(|g| g["capability"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["data", "log", "records", "cases"], "everything the manifest asks for");
+    assert_eq!(grants[0], json!({"capability": "data", "scope": ["applications"]}));
+    assert_eq!(grants[3], json!({"capability": "cases", "scope": ["application:police-central"]}));
+    assert!(grants[2]["scope"].as_array().unwrap().contains(&json!("resident_profile:rows:caller")));
 
     // A failed sign-in and an admin act are recorded too.
     app.client

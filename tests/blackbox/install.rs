@@ -109,7 +109,7 @@ async fn a_restart_keeps_plugins_active_without_recompiling(backend: Backend) {
     app.config.first_party.clear();
     let app = app.restart().await;
 
-    assert_eq!(service_ids(&app).await, ["misbehaving", "residence-permit"]);
+    assert_eq!(service_ids(&app).await, ["linkage-probe", "misbehaving", "old-world", "residence-permit"]);
     let notes = app.client.get("/api/v1/services/misbehaving/notes", None).await;
     assert_eq!(notes.body[0]["body"], "before");
     assert_eq!(app.client.get("/api/v1/auth/me", Some(&token)).await.status, 200, "sessions survive a restart");

@@ -3,8 +3,11 @@
 //! PostgreSQL.
 
 mod auth;
+mod cases;
 mod governance;
+mod inbox_and_figures;
 mod install;
 mod portal;
+mod records;
 mod residence_permit;
 mod runtime;

@@ -38,7 +38,7 @@ async fn describes_one_service_and_404s_unknown_ones(backend: Backend) {
     let answer =
         app.client.send("GET", "/api/v1/services/residence-permit", None, &[("accept-language", "en")], None).await;
     assert_eq!(answer.status, 200);
-    assert_eq!(answer.body["version"], "0.1.0");
+    assert_eq!(answer.body["version"], "0.2.0");
 
     let detail = app.client.get("/api/v1/services/no-such-service", None).await.assert_problem(404, "not-found");
     assert!(detail.contains("no-such-service"), "{detail}");
@@ -83,9 +83,13 @@ async fn openapi_document_covers_every_route(backend: Backend) {
     assert_eq!(
         documented,
         [
+            "/api/v1/admin/access-log",
+            "/api/v1/admin/access-log/{id}/hide",
             "/api/v1/admin/accounts",
             "/api/v1/admin/accounts/{id}/disable",
             "/api/v1/admin/accounts/{id}/enable",
+            "/api/v1/admin/areas",
+            "/api/v1/admin/areas/{id}",
             "/api/v1/admin/audit",
             "/api/v1/admin/audit/head",
             "/api/v1/admin/audit/verify",
@@ -95,19 +99,40 @@ async fn openapi_document_covers_every_route(backend: Backend) {
             "/api/v1/admin/plugins/{id}/suspend",
             "/api/v1/admin/plugins/{id}/versions/{version}/approve",
             "/api/v1/admin/plugins/{id}/versions/{version}/reject",
+            "/api/v1/admin/reports",
             "/api/v1/admin/reviews",
             "/api/v1/admin/units",
             "/api/v1/admin/units/{id}",
+            "/api/v1/admin/units/{id}/areas",
+            "/api/v1/admin/units/{id}/grants",
             "/api/v1/auth/me",
             "/api/v1/auth/register",
             "/api/v1/auth/sign-in",
             "/api/v1/auth/sign-out",
             "/api/v1/healthz",
+            "/api/v1/me/access-log",
+            "/api/v1/me/cases",
+            "/api/v1/me/cases/{id}/rating",
+            "/api/v1/me/consents",
+            "/api/v1/me/consents/{service}",
+            "/api/v1/me/inbox",
+            "/api/v1/me/inbox/{id}/read",
+            "/api/v1/me/profile",
             "/api/v1/plugins",
             "/api/v1/plugins/{id}",
             "/api/v1/services",
             "/api/v1/services/{id}",
             "/api/v1/services/{id}/{rest}",
+            "/api/v1/staff/alerts",
+            "/api/v1/staff/cases",
+            "/api/v1/staff/cases/{id}",
+            "/api/v1/staff/cases/{id}/notes",
+            "/api/v1/staff/cases/{id}/refer",
+            "/api/v1/staff/cases/{id}/transition",
+            "/api/v1/staff/records/{table}",
+            "/api/v1/staff/records/{table}/{id}",
+            "/api/v1/staff/records/{table}/{id}/provenance",
+            "/api/v1/staff/reports",
         ]
     );
     for method in ["get", "post", "put", "patch", "delete"] {

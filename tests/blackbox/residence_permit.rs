@@ -12,6 +12,7 @@ on_both_backends!(
     police_staff_move_an_application_to_issued,
     illegal_or_unauthorised_transitions_are_refused,
     a_pending_application_can_be_withdrawn_once,
+    an_application_reuses_the_shared_record_and_moves_as_a_case,
 );
 
 fn application() -> Value {
@@ -218,4 +219,102 @@ async fn a_pending_application_can_be_withdrawn_once(backend: Backend) {
     }
     let late = app.client.post_empty(&format!("{APPLICATIONS}/{approved}/withdraw"), Some(&resident)).await;
     assert!(late.assert_problem(409, "conflict").contains("approved"));
+}
+
+/// "The data runs, not the resident": what the resident already told the
+/// platform pre-fills the application, what is new is written back (with
+/// this service as its writer), and the application is a case the resident
+/// and the registration desk both follow.
+async fn an_application_reuses_the_shared_record_and_moves_as_a_case(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (resident, resident_id) = app.resident("returning").await;
+    let en = [("accept-language", "en"), ("content-type", "application/json")];
+    let profile = json!({
+        "name": "Aygül Tursun",
+        "id_number": "11010519491231002X",
+        "phone": "138 0013 8000",
+        "current_address": "Room 3, 12 Jiefang South Road",
+        "area": "east-gate"
+    });
+    let patched =
+        app.client.send("PATCH", "/api/v1/me/profile", Some(&resident), &en, Some(profile.to_string().into())).await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+
+    let prefill = app.client.get("/api/v1/services/residence-permit/prefill", Some(&resident)).await;
+    assert_eq!(prefill.status, 200, "{}", prefill.body);
+    assert_eq!(prefill.body["full_name"], "Aygül Tursun");
+    assert_eq!(prefill.body["id_number"], "11010519491231002X");
+    assert_eq!(prefill.body["arrival_date"], "", "nothing known yet about the arrival");
+
+    // Only what the platform does not know yet, and a new phone number.
+    let short = json!({"arrival_date": "2026-03-01", "reason": "work", "employer_or_school": "City Power", "phone": "139 0013 9000"});
+    let created = app.client.post_json(APPLICATIONS, Some(&resident), &short).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["full_name"], "Aygül Tursun", "pre-filled from the profile");
+    assert_eq!(created.body["current_address"], "Room 3, 12 Jiefang South Road");
+    let reference = created.body["case_reference"].as_str().unwrap().to_owned();
+    assert!(reference.starts_with("RP-"), "{reference}");
+
+    // The new phone went back to the shared profile, written by this service.
+    let mine = app.client.get("/api/v1/me/profile", Some(&resident)).await.body;
+    assert_eq!(mine["profile"]["phone"], "139 0013 9000");
+    let writer = |column: &str| mine["provenance"].as_array().unwrap().iter().find(|p| p["column"] == column).cloned();
+    assert_eq!(writer("phone").unwrap()["plugin"], "residence-permit");
+    assert_eq!(writer("phone").unwrap()["plugin_version"], "0.2.0");
+    assert_eq!(writer("name").unwrap()["plugin"], Value::Null, "the resident wrote their name themselves");
+    assert_eq!(writer("name").unwrap()["actor"], resident_id.as_str());
+    // ... and a second application needs nothing typed twice.
+    let again = app.client.get("/api/v1/services/residence-permit/prefill", Some(&resident)).await.body;
+    assert_eq!((again["arrival_date"].as_str(), again["reason"].as_str()), (Some("2026-03-01"), Some("work")));
+
+    // Every read of personal data by the service is in the resident's access log, with its purpose.
+    let log = app.client.send("GET", "/api/v1/me/access-log", Some(&resident), &en, None).await.body;
+    let read = log.as_array().unwrap().iter().find(|e| e["table"] == "resident_profile").expect("a logged read");
+    assert_eq!(read["service"], "residence-permit");
+    assert_eq!(read["purpose"], "Residence permit: pre-fill and update your basic details");
+    assert!(read["fields"].as_array().unwrap().contains(&json!("id_number")), "{read}");
+
+    // The application is a case the resident and the desk both follow.
+    let cases = app.client.get("/api/v1/me/cases", Some(&resident)).await.body;
+    assert_eq!(cases["total"], 1);
+    let case = &cases["items"][0];
+    assert_eq!(
+        (case["reference"].as_str(), case["service"].as_str()),
+        (Some(reference.as_str()), Some("residence-permit"))
+    );
+    assert_eq!((case["unit"].as_str(), case["status"].as_str()), (Some("police-central"), Some("requested")));
+    assert_eq!(case["area"], "east-gate");
+    let officer = app.staff("desk-officer", "police-central").await;
+    let queue = app.client.get("/api/v1/staff/cases?service=residence-permit", Some(&officer)).await.body;
+    assert_eq!(queue["items"][0]["reference"], reference.as_str());
+    let elsewhere = app.staff("elsewhere", "police-east-community").await;
+    assert_eq!(app.client.get("/api/v1/staff/cases", Some(&elsewhere)).await.body["total"], 0);
+
+    let id = created.body["id"].as_i64().unwrap();
+    for to in ["under-review", "approved", "issued"] {
+        let moved =
+            app.client.post_json(&format!("{APPLICATIONS}/{id}/transition"), Some(&officer), &json!({"to": to})).await;
+        assert_eq!(moved.status, 200, "to {to}: {}", moved.body);
+    }
+    let case = &app.client.get("/api/v1/me/cases", Some(&resident)).await.body["items"][0];
+    assert_eq!(case["status"], "completed");
+    let moves: Vec<(&str, &str)> = case["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["action"].as_str().unwrap(), h["to_status"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            ("opened", "requested"),
+            ("transition", "accepted"),
+            ("transition", "in_progress"),
+            ("transition", "completed")
+        ]
+    );
+    assert!(case["history"].as_array().unwrap().iter().all(|h| h["via"] == "residence-permit"));
+    let inbox = app.client.send("GET", "/api/v1/me/inbox", Some(&resident), &en, None).await.body;
+    assert_eq!(inbox["unread"], 4, "one message per status: {inbox}");
+    assert_eq!(inbox["items"][0]["text"], format!("Your case {reference} is now completed."));
 }

@@ -183,7 +183,14 @@ impl Session {
         let mut out = Vec::with_capacity(conditions.len());
         for condition in conditions {
             let column = condition.column.as_str();
-            if self.readable(table, policy, column).is_err() && !policy.allows(also, column) {
+            // A sensitive column the console shows masked is not granted:
+            // an exact match on it would tell whose value it is.
+            let readable = match self.readable(table, policy, column) {
+                Ok(Readable::Clear) => true,
+                Ok(Readable::Masked) => policy.allows(RecordOp::Read, column),
+                Err(_) => false,
+            };
+            if !readable && !policy.allows(also, column) {
                 return Err(RecordsError::AccessDenied(format!(
                     "column `{column}` of `{}` is not granted, so it cannot be filtered on",
                     table.name
@@ -239,9 +246,12 @@ impl Session {
             return Ok(Rows { columns: names, rows: Vec::new() });
         };
         conditions.extend(self.physical_conditions(table, &policy, &query.conditions, RecordOp::Read)?);
-        // `resident` is fetched too (last), to log whose data was read.
+        // `resident` is fetched too (last, unless asked for), to log whose data was read.
+        let owner_at = names.iter().position(|n| n == RESIDENT_COLUMN);
         let mut fetched = names.clone();
-        fetched.push(RESIDENT_COLUMN.into());
+        if owner_at.is_none() {
+            fetched.push(RESIDENT_COLUMN.into());
+        }
         let physical = tables::physical(table);
         let physical_query = SelectQuery {
             table: query.table.clone(),
@@ -257,7 +267,11 @@ impl Session {
         let mut owners = Vec::with_capacity(raw.len());
         for row in &raw {
             let mut values = values::decode_row(row, &select.columns)?;
-            let owner = match values.pop() {
+            let owner = match owner_at {
+                Some(at) => values.get(at).cloned(),
+                None => values.pop(),
+            };
+            let owner = match owner {
                 Some(Value::Text(owner)) => Some(owner),
                 _ => None,
             };

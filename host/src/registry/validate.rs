@@ -70,7 +70,7 @@ pub fn check_imports(engine: &Engine, component: &Component) -> Result<(), Valid
     for (name, _) in component.component_type().imports(engine) {
         let (interface, version) = name.split_once('@').unwrap_or((name, ""));
         if let Some(rest) = interface.strip_prefix(PLATFORM_PACKAGE).and_then(|r| r.strip_prefix('/')) {
-            let known = matches!(rest, "types" | "data" | "log");
+            let known = matches!(rest, "types" | "data" | "log" | "records" | "cases" | "notify");
             if !known {
                 return Err(ValidationError::ForbiddenImport(name.to_owned()));
             }

@@ -40,6 +40,12 @@ pub struct Application {
     pub reviewed_by: Option<String>,
     pub submitted_at: String,
     pub updated_at: String,
+    /// The platform case this application opened (none for applications
+    /// made before version 0.2).
+    #[serde(default)]
+    pub case_id: Option<i64>,
+    #[serde(default)]
+    pub case_reference: Option<String>,
 }
 
 /// Why the resident is residing here.

@@ -7,26 +7,53 @@ use onewindow_sdk::time::{Date, now_rfc3339};
 use serde::Deserialize;
 
 use crate::application::{Application, NewApplication, TABLE, WITHDRAWABLE, staff_transitions};
+use crate::shared;
 
-/// `POST /applications`: a resident applies.
+/// `GET /prefill`: what the platform already knows for the caller's
+/// application (from the shared profile and floating-population
+/// registration), so the form need not ask again.
+pub fn prefill(req: &Request) -> Result<Response> {
+    let caller = req.require_role(Role::Resident)?;
+    let known = shared::known(caller)?;
+    Ok(Response::json(
+        200,
+        &serde_json::json!({
+            "full_name": known.full_name,
+            "id_number": known.id_number,
+            "phone": known.phone,
+            "current_address": known.current_address,
+            "arrival_date": known.arrival_date,
+            "reason": known.reason,
+            "employer_or_school": known.employer_or_school,
+        }),
+    ))
+}
+
+/// `POST /applications`: a resident applies. Fields left out are taken
+/// from the shared record; what the application adds is written back, and
+/// a case is opened with the registration desk.
 pub fn apply(req: &Request) -> Result<Response> {
     let caller = req.require_role(Role::Resident)?;
-    let application = req.json::<NewApplication>()?.validate(Date::today())?;
+    let known = shared::known(caller)?;
+    let application = shared::prefill(req.json::<NewApplication>()?, &known).validate(Date::today())?;
     let now = now_rfc3339();
     let id = table(TABLE)
         .insert()
         .set("applicant", caller.subject.as_str())
-        .set("full_name", application.full_name)
-        .set("id_number", application.id_number)
-        .set("current_address", application.current_address)
-        .set("arrival_date", application.arrival_date)
-        .set("reason", application.reason)
-        .set("employer_or_school", application.employer_or_school)
-        .set("phone", application.phone)
+        .set("full_name", application.full_name.as_str())
+        .set("id_number", application.id_number.as_str())
+        .set("current_address", application.current_address.as_str())
+        .set("arrival_date", application.arrival_date.as_str())
+        .set("reason", application.reason.as_str())
+        .set("employer_or_school", application.employer_or_school.clone())
+        .set("phone", application.phone.as_str())
         .set("status", "submitted")
         .set("submitted_at", now.as_str())
         .set("updated_at", now.as_str())
         .execute()?;
+    shared::write_back(&application, &known)?;
+    let (case_id, reference) = shared::open_case(caller.subject.as_str(), id)?;
+    table(TABLE).update().set("case_id", case_id).set("case_reference", reference).where_eq("id", id).execute()?;
     let stored = load(req, id)?;
     Ok(Response::json(201, &stored).with_header("location", format!("/applications/{id}")))
 }
@@ -83,6 +110,7 @@ pub fn withdraw(req: &Request) -> Result<Response> {
     if changed == 0 {
         return Err(Error::conflict("the application changed meanwhile; read it again"));
     }
+    shared::follow(current.case_id, "withdrawn", "withdrawn by the applicant")?;
     Ok(Response::json(200, &load(req, id)?))
 }
 
@@ -128,7 +156,7 @@ pub fn transition(req: &Request) -> Result<Response> {
         .where_eq("id", id)
         .where_eq("status", current.status.as_str());
     if to == "rejected" {
-        update = update.set("rejection_reason", reason);
+        update = update.set("rejection_reason", reason.clone());
     }
     if to == "issued" {
         update = update.set("permit_number", format!("RP-{}-{id:06}", Date::today().year));
@@ -136,6 +164,7 @@ pub fn transition(req: &Request) -> Result<Response> {
     if update.execute()? == 0 {
         return Err(Error::conflict("the application changed meanwhile; read it again"));
     }
+    shared::follow(current.case_id, &to, reason.as_deref().unwrap_or_default())?;
     Ok(Response::json(200, &load(req, id)?))
 }
 
