@@ -7,7 +7,13 @@
 //! - `dispatch/wasm_noop`: instantiate + `handle` (router, 204) + drop;
 //! - `dispatch/native_noop`: the same routing and answer in native Rust;
 //! - `insert/wasm`: the same, with one table insert committed (SQLite, WAL);
-//! - `insert/native`: that insert and commit straight through sqlx.
+//! - `insert/native`: that insert and commit straight through sqlx;
+//! - `linkage/own_table_select`: one row of a plugin's own table by id;
+//! - `linkage/record_select`: one row of the shared resident profile under
+//!   a `caller` grant (scope, column checks, opening the sealed ID number,
+//!   and the access-log entry written for the resident);
+//! - `linkage/case_transition`: one case transition (history entry and the
+//!   resident's notification in the same transaction).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,7 +60,40 @@ async fn setup() -> Bench {
         .replace("max-concurrency = 4", "max-concurrency = 64");
     let bytes = std::fs::read(fixture.join("plugin.wasm")).unwrap();
     Installer::new(store.clone(), runtime.clone()).install_and_activate(&manifest, &bytes, "bench").await.unwrap();
+    let probe = plugins_dir().join("fixtures/linkage-probe");
+    let manifest = std::fs::read_to_string(probe.join("plugin.toml"))
+        .unwrap()
+        .replace("max-concurrency = 16", "max-concurrency = 64");
+    let bytes = std::fs::read(probe.join("plugin.wasm")).unwrap();
+    Installer::new(store.clone(), runtime.clone()).install_and_activate(&manifest, &bytes, "bench").await.unwrap();
     Bench { runtime, store, _dir: dir }
+}
+
+/// A resident account for the linkage benches.
+async fn resident(store: &Store) -> wit::Caller {
+    let mut tx = store.pool().begin().await.unwrap();
+    let new = onewindow::store::accounts::NewAccount {
+        username: "bench-resident",
+        display_name: "Bench",
+        role: onewindow::store::accounts::Role::Resident,
+        unit_id: None,
+        password_hash: "not a hash",
+    };
+    let account = onewindow::store::accounts::create(&mut tx, new).await.unwrap();
+    tx.commit().await.unwrap();
+    wit::Caller { subject: account.id, role: wit::Role::Resident, unit: None, display_name: "Bench".into() }
+}
+
+/// A JSON call to the probe as `caller`; returns the answer's JSON.
+async fn probe(bench: &Bench, caller: &wit::Caller, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let plugin = bench.runtime.get("linkage-probe").unwrap();
+    let mut request = request("POST", path, "");
+    request.body = body.to_string().into_bytes();
+    request.headers.push(("content-type".into(), "application/json".into()));
+    request.caller = Some(caller.clone());
+    let response = bench.runtime.invoke(&plugin, Invocation { request }).await.unwrap();
+    assert!(response.status < 300, "{path}: {} {}", response.status, String::from_utf8_lossy(&response.body));
+    serde_json::from_slice(&response.body).unwrap_or_default()
 }
 
 fn request(method: &str, path: &str, query: &str) -> wit::Request {
@@ -117,7 +156,7 @@ fn benches(c: &mut Criterion) {
     });
     insert.bench_function("native", |b| {
         b.to_async(&rt).iter(|| async {
-            let mut tx = bench.store.pool().begin().await.unwrap();
+            let mut tx = bench.store.data_pool().begin().await.unwrap();
             let row = sqlx::query(
                 "INSERT INTO \"p_misbehaving__notes\" (\"body\", \"rank\") VALUES ($1, $2) RETURNING \"id\"",
             )
@@ -131,6 +170,40 @@ fn benches(c: &mut Criterion) {
         })
     });
     insert.finish();
+
+    let caller = rt.block_on(resident(&bench.store));
+    let (note, case) = rt.block_on(async {
+        let profile = serde_json::json!({"table": "resident_profile", "values": {"name": "Bench", "id_number": "11010519491231002X", "area": "east-gate"}});
+        probe(&bench, &caller, "/records/insert", profile).await;
+        let note = probe(&bench, &caller, "/data/insert", serde_json::json!({"note": "bench"})).await["id"].as_i64().unwrap();
+        let new_case = serde_json::json!({"kind": "probe", "resident": caller.subject, "unit": "police-central"});
+        let case = probe(&bench, &caller, "/cases/create", new_case).await["id"].as_i64().unwrap();
+        for to in ["accepted", "in-progress"] {
+            probe(&bench, &caller, &format!("/cases/{case}/transition"), serde_json::json!({"to": to})).await;
+        }
+        (note, case)
+    });
+    let mut linkage = c.benchmark_group("linkage");
+    linkage.bench_function("own_table_select", |b| {
+        b.to_async(&rt).iter(|| probe(&bench, &caller, "/data/select", serde_json::json!({"id": note})))
+    });
+    linkage.bench_function("record_select", |b| {
+        let query =
+            serde_json::json!({"table": "resident_profile", "columns": ["id", "name", "id_number"], "limit": 1});
+        b.to_async(&rt).iter(|| probe(&bench, &caller, "/records/select", query.clone()))
+    });
+    let toggle = std::sync::atomic::AtomicBool::new(false);
+    linkage.bench_function("case_transition", |b| {
+        b.to_async(&rt).iter(|| {
+            // in-progress ⇄ on-hold: every iteration is a legal move.
+            let hold = !toggle.fetch_xor(true, std::sync::atomic::Ordering::Relaxed);
+            let to = if hold { "on-hold" } else { "in-progress" };
+            let path = format!("/cases/{case}/transition");
+            let (bench, caller) = (&bench, &caller);
+            async move { probe(bench, caller, &path, serde_json::json!({"to": to})).await }
+        })
+    });
+    linkage.finish();
 }
 
 criterion_group!(dispatch, benches);

@@ -112,14 +112,14 @@ pub fn set_data(id: i64, data: &serde_json::Value) -> Result<Case, CaseError> {
     wit::set_data(id, &data.to_string())
 }
 
-/// The status as the host's APIs spell it (`in_progress`, ...).
+/// The status as the host's APIs spell it (`in-progress`, ...).
 pub fn status_name(status: Status) -> &'static str {
     match status {
         Status::Requested => "requested",
         Status::Accepted => "accepted",
         Status::Rejected => "rejected",
-        Status::InProgress => "in_progress",
-        Status::OnHold => "on_hold",
+        Status::InProgress => "in-progress",
+        Status::OnHold => "on-hold",
         Status::Completed => "completed",
         Status::Cancelled => "cancelled",
         Status::Failed => "failed",

@@ -200,7 +200,7 @@ async fn illegal_transitions_are_refused_naming_the_allowed_ones_and_change_noth
     assert!(detail.contains("requested") && detail.contains("completed"), "{detail}");
     assert_eq!(skip.body["errors"][0]["field"], "to");
     assert_eq!(skip.body["errors"][0]["message"], "allowed from requested: accepted, rejected, cancelled");
-    transition(&app, &officer, id, "on_hold").await.assert_problem(409, "illegal-transition");
+    transition(&app, &officer, id, "on-hold").await.assert_problem(409, "illegal-transition");
     transition(&app, &officer, id, "requested").await.assert_problem(409, "illegal-transition");
     // Through the service too: the host keeps the model.
     let via_plugin = app
@@ -219,18 +219,18 @@ async fn illegal_transitions_are_refused_naming_the_allowed_ones_and_change_noth
 
     // The legal path, on-hold and back included.
     move_to(&app, &officer, id, "accepted").await;
-    transition(&app, &officer, id, "on_hold").await.assert_problem(409, "illegal-transition");
-    move_to(&app, &officer, id, "in_progress").await;
-    move_to(&app, &officer, id, "on_hold").await;
+    transition(&app, &officer, id, "on-hold").await.assert_problem(409, "illegal-transition");
+    move_to(&app, &officer, id, "in-progress").await;
+    move_to(&app, &officer, id, "on-hold").await;
     let held = transition(&app, &officer, id, "completed").await;
     held.assert_problem(409, "illegal-transition");
-    assert_eq!(held.body["errors"][0]["message"], "allowed from on_hold: in_progress, cancelled");
-    move_to(&app, &officer, id, "in_progress").await;
+    assert_eq!(held.body["errors"][0]["message"], "allowed from on-hold: in-progress, cancelled");
+    move_to(&app, &officer, id, "in-progress").await;
     let done = move_to(&app, &officer, id, "completed").await;
     assert!(done["closed_at"].is_string());
 
     // Closed is final.
-    for to in ["in_progress", "cancelled", "failed", "requested"] {
+    for to in ["in-progress", "cancelled", "failed", "requested"] {
         let closed = transition(&app, &officer, id, to).await;
         closed.assert_problem(409, "illegal-transition");
         assert_eq!(closed.body["errors"][0]["message"], "allowed from completed: none: the case is closed");
@@ -243,10 +243,10 @@ async fn illegal_transitions_are_refused_naming_the_allowed_ones_and_change_noth
     let expected: Vec<(Value, Value)> = [
         (Value::Null, json!("requested")),
         (json!("requested"), json!("accepted")),
-        (json!("accepted"), json!("in_progress")),
-        (json!("in_progress"), json!("on_hold")),
-        (json!("on_hold"), json!("in_progress")),
-        (json!("in_progress"), json!("completed")),
+        (json!("accepted"), json!("in-progress")),
+        (json!("in-progress"), json!("on-hold")),
+        (json!("on-hold"), json!("in-progress")),
+        (json!("in-progress"), json!("completed")),
     ]
     .into();
     assert_eq!(moves, expected, "one entry per legal move, none for the refused ones");
@@ -290,7 +290,7 @@ async fn a_referral_keeps_one_history_across_three_units(backend: Backend) {
 
     // The police can still read it, but no longer move, refer or add to it.
     assert_eq!(app.client.get(&format!("{STAFF_CASES}/{id}"), Some(&police)).await.status, 200);
-    transition(&app, &police, id, "in_progress").await.assert_problem(403, "forbidden");
+    transition(&app, &police, id, "in-progress").await.assert_problem(403, "forbidden");
     refer(&app, &police, id, "community-east", true).await.assert_problem(403, "forbidden");
     let note = json!({"note": "we still care"});
     app.client
@@ -310,7 +310,7 @@ async fn a_referral_keeps_one_history_across_three_units(backend: Backend) {
     assert_eq!(brought.status, 200, "{}", brought.body);
     assert_eq!(brought.body["unit"], "judicial-office");
     refer(&app, &judicial, id, "community-east", true).await.assert_problem(409, "conflict");
-    move_to(&app, &judicial, id, "in_progress").await;
+    move_to(&app, &judicial, id, "in-progress").await;
 
     // The committee assists: it reads and notes, but does not move the case.
     let seen = app.client.get(&format!("{STAFF_CASES}/{id}"), Some(&community)).await;
@@ -380,7 +380,7 @@ async fn a_referral_keeps_one_history_across_three_units(backend: Backend) {
         [
             json!("transition"),
             json!("accepted"),
-            json!("in_progress"),
+            json!("in-progress"),
             Value::Null,
             Value::Null,
             json!("judicial-office"),
@@ -388,7 +388,7 @@ async fn a_referral_keeps_one_history_across_three_units(backend: Backend) {
         [json!("note"), Value::Null, Value::Null, Value::Null, Value::Null, json!("community-east")],
         [
             json!("transition"),
-            json!("in_progress"),
+            json!("in-progress"),
             json!("completed"),
             Value::Null,
             Value::Null,
@@ -591,7 +591,7 @@ async fn residents_see_all_their_cases_and_rate_a_closed_one_once(backend: Backe
     // An open case cannot be rated yet.
     rating(&resident, probe_case, json!({"rating": 5})).await.assert_problem(409, "conflict");
     move_to(&app, &police, probe_case, "accepted").await;
-    move_to(&app, &police, probe_case, "in_progress").await;
+    move_to(&app, &police, probe_case, "in-progress").await;
     move_to(&app, &police, probe_case, "completed").await;
 
     assert_eq!(rating(&resident, probe_case, json!({"rating": 0})).await.problem_fields(), ["rating"]);
@@ -647,7 +647,7 @@ async fn case_changes_reach_the_residents_inbox_in_their_language(backend: Backe
     let case = open(&app, &police, "probe", &resident_id, "police-central").await;
     let (id, reference) = (id_of(&case), case["reference"].as_str().unwrap().to_owned());
     move_to(&app, &police, id, "accepted").await;
-    move_to(&app, &police, id, "in_progress").await;
+    move_to(&app, &police, id, "in-progress").await;
     refer(&app, &police, id, "judicial-office", true).await;
     let note = app.client.post_json(&format!("{STAFF_CASES}/{id}/notes"), Some(&police), &json!({"note": "x"})).await;
     assert_eq!(note.status, 200);

@@ -168,7 +168,7 @@ async fn figures_match_what_the_units_did_today(backend: Backend) {
 
     // C1: police open, work and complete it; the resident rates it 4.
     let c1 = open(&app, &police, "probe", &resident_id, "police-central").await["id"].as_i64().unwrap();
-    for to in ["accepted", "in_progress", "completed"] {
+    for to in ["accepted", "in-progress", "completed"] {
         move_to(&app, &police, c1, to).await;
     }
     // C2: police open it and hand it to the judicial office, which cancels it; rated 2.

@@ -11,3 +11,4 @@ mod portal;
 mod records;
 mod residence_permit;
 mod runtime;
+mod transactions;

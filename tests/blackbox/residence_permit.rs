@@ -309,7 +309,7 @@ async fn an_application_reuses_the_shared_record_and_moves_as_a_case(backend: Ba
         [
             ("opened", "requested"),
             ("transition", "accepted"),
-            ("transition", "in_progress"),
+            ("transition", "in-progress"),
             ("transition", "completed")
         ]
     );

@@ -25,7 +25,7 @@ CREATE TABLE cases (
     resident TEXT NOT NULL,
     unit TEXT NOT NULL,             -- the lead unit now
     area TEXT,                      -- the resident's area when it opened
-    status TEXT NOT NULL CHECK (status IN ('requested', 'accepted', 'rejected', 'in_progress', 'on_hold', 'completed', 'cancelled', 'failed')),
+    status TEXT NOT NULL CHECK (status IN ('requested', 'accepted', 'rejected', 'in-progress', 'on-hold', 'completed', 'cancelled', 'failed')),
     data TEXT NOT NULL,
     opened_at TEXT NOT NULL,
     due_at TEXT,

@@ -611,7 +611,7 @@ mod tests {
         for status in CaseStatus::ALL {
             assert_eq!(CaseStatus::parse(status.as_str()), Some(status));
         }
-        assert_eq!(CaseStatus::InProgress.as_str(), "in_progress");
+        assert_eq!(CaseStatus::InProgress.as_str(), "in-progress");
         assert_eq!(CaseStatus::parse("InProgress"), None);
         let terminal: Vec<_> =
             CaseStatus::ALL.into_iter().filter(|s| s.is_terminal()).map(CaseStatus::as_str).collect();

@@ -20,7 +20,7 @@ use crate::registry::manifest::ColumnType;
 
 /// The status of a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum CaseStatus {
     Requested,
     Accepted,
@@ -51,8 +51,8 @@ impl CaseStatus {
             CaseStatus::Requested => "requested",
             CaseStatus::Accepted => "accepted",
             CaseStatus::Rejected => "rejected",
-            CaseStatus::InProgress => "in_progress",
-            CaseStatus::OnHold => "on_hold",
+            CaseStatus::InProgress => "in-progress",
+            CaseStatus::OnHold => "on-hold",
             CaseStatus::Completed => "completed",
             CaseStatus::Cancelled => "cancelled",
             CaseStatus::Failed => "failed",
@@ -503,7 +503,15 @@ pub async fn refer(
         )));
     }
     let parts = units(tx, id).await?;
-    if parts.iter().any(|u| u.unit == unit && u.role != "former") {
+    let role_of_target = parts.iter().find(|u| u.unit == unit).map(|u| u.role.as_str());
+    // Handing over to a unit already assisting makes it the lead; bringing
+    // in a unit that already leads or assists changes nothing, so it is refused.
+    let already = match role_of_target {
+        Some("lead") => true,
+        Some("assist") => keep,
+        _ => false,
+    };
+    if already {
         return Err(CaseError::Conflict(format!("unit `{unit}` is already working on case {}", case.reference)));
     }
     let now = timestamp::now();
@@ -537,7 +545,7 @@ pub async fn refer(
     let action = if keep { "involved" } else { "referred" };
     let entry = Entry { from_unit: Some(&case.unit), to_unit: Some(unit), ..Entry::new(action) };
     append_history(tx, id, &now, actor, entry, note).await?;
-    Ok(get(tx, id).await?.ok_or(CaseError::NotFound(id))?)
+    get(tx, id).await?.ok_or(CaseError::NotFound(id))
 }
 
 async fn upsert_unit(tx: &RequestTx, id: i64, unit: &str, role: &str, now: &str) -> Result<(), sqlx::Error> {
@@ -579,7 +587,7 @@ pub async fn set_data(tx: &RequestTx, id: i64, data: &str) -> Result<Case, CaseE
     if changed == 0 {
         return Err(CaseError::NotFound(id));
     }
-    Ok(get(tx, id).await?.ok_or(CaseError::NotFound(id))?)
+    get(tx, id).await?.ok_or(CaseError::NotFound(id))
 }
 
 /// The resident rates a closed case, once (1–5, with an optional comment).
@@ -612,9 +620,8 @@ pub async fn rate(
     if changed == 0 {
         return Err(CaseError::Conflict(format!("case {} is already rated", case.reference)));
     }
-    append_history(tx, id, &now, actor, Entry::new("rated"), &format!("{rating}/5 {comment}").trim().to_owned())
-        .await?;
-    Ok(get(tx, id).await?.ok_or(CaseError::NotFound(id))?)
+    append_history(tx, id, &now, actor, Entry::new("rated"), format!("{rating}/5 {comment}").trim()).await?;
+    get(tx, id).await?.ok_or(CaseError::NotFound(id))
 }
 
 /// The parts of a history entry that vary.
@@ -681,6 +688,29 @@ async fn notify_status(tx: &RequestTx, case: &Case) -> Result<(), sqlx::Error> {
     notifications::insert(tx, &message).await.map(|_| ())
 }
 
+/// A case and its history, for the figures.
+pub struct CaseRecord {
+    pub case: Case,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// Every case that was open at some point of `[start, end)` (UTC, stored
+/// form), with its history: opened before the end, and not closed before
+/// the start.
+pub async fn open_during(tx: &RequestTx, start: &str, end: &str) -> Result<Vec<CaseRecord>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases WHERE opened_at < $1 AND (closed_at IS NULL OR closed_at >= $2) ORDER BY id"
+    );
+    let rows = tx.read(stmt(&sql, vec![text(end), text(start)])).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let case = decode_case(row)?;
+        let history = history(tx, case.id).await?;
+        out.push(CaseRecord { case, history });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -710,27 +740,4 @@ mod tests {
         assert_eq!(id_of_reference("2026-000123"), None);
         assert_eq!(id_of_reference("RP-x-1"), None);
     }
-}
-
-/// A case and its history, for the figures.
-pub struct CaseRecord {
-    pub case: Case,
-    pub history: Vec<HistoryEntry>,
-}
-
-/// Every case that was open at some point of `[start, end)` (UTC, stored
-/// form), with its history: opened before the end, and not closed before
-/// the start.
-pub async fn open_during(tx: &RequestTx, start: &str, end: &str) -> Result<Vec<CaseRecord>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {CASE_COLUMNS} FROM cases WHERE opened_at < $1 AND (closed_at IS NULL OR closed_at >= $2) ORDER BY id"
-    );
-    let rows = tx.read(stmt(&sql, vec![text(end), text(start)])).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let case = decode_case(row)?;
-        let history = history(tx, case.id).await?;
-        out.push(CaseRecord { case, history });
-    }
-    Ok(out)
 }

@@ -149,21 +149,6 @@ pub fn render(template: &str, params: &[(String, String)]) -> Result<String, Str
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn templates_fill_their_placeholders_only() {
-        let params = vec![("permit".to_owned(), "RP-1".to_owned())];
-        assert_eq!(render("No. {permit} is ready", &params).unwrap(), "No. RP-1 is ready");
-        assert!(render("nothing here", &params).unwrap_err().contains("{permit}"));
-        // A value that looks like a placeholder is not expanded again.
-        let tricky = vec![("a".to_owned(), "{b}".to_owned()), ("b".to_owned(), "x".to_owned())];
-        assert_eq!(render("{a}{b}", &tricky).unwrap(), "{b}x");
-    }
-}
-
 /// An alert to the residents of some areas.
 pub struct Alert<'a> {
     pub unit: &'a str,
@@ -208,4 +193,19 @@ pub async fn send_alert(tx: &RequestTx, alert: &Alert<'_>, recipients: &[String]
         insert(tx, &message).await?;
     }
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_fill_their_placeholders_only() {
+        let params = vec![("permit".to_owned(), "RP-1".to_owned())];
+        assert_eq!(render("No. {permit} is ready", &params).unwrap(), "No. RP-1 is ready");
+        assert!(render("nothing here", &params).unwrap_err().contains("{permit}"));
+        // A value that looks like a placeholder is not expanded again.
+        let tricky = vec![("a".to_owned(), "{b}".to_owned()), ("b".to_owned(), "x".to_owned())];
+        assert_eq!(render("{a}{b}", &tricky).unwrap(), "{b}x");
+    }
 }

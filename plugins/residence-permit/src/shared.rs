@@ -152,11 +152,19 @@ pub fn case_moves(application_status: &str) -> &'static [Status] {
     }
 }
 
-/// Moves the application's case along with it (if it has one).
+/// Moves the application's case along with it (if it has one). Staff may
+/// already have moved the case themselves in the staff console: moves that
+/// are no longer possible from where the case is are skipped, not failed.
 pub fn follow(case_id: Option<i64>, application_status: &str, note: &str) -> Result<()> {
     let Some(id) = case_id else { return Ok(()) };
     for to in case_moves(application_status) {
-        cases::transition(id, *to, note)?;
+        match cases::transition(id, *to, note) {
+            Ok(_) => {}
+            Err(onewindow_sdk::DataError::Conflict(why)) => {
+                onewindow_sdk::log::warn(&format!("case {id} not moved to {}: {why}", cases::status_name(*to)));
+            }
+            Err(other) => return Err(other.into()),
+        }
     }
     Ok(())
 }
