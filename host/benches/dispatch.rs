@@ -46,6 +46,10 @@ async fn setup() -> Bench {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
     let store = Store::connect(&url, 8).await.unwrap();
+    // What `Application::build` seeds: units, areas, the shared record's tables.
+    onewindow::store::units::seed_defaults(&store).await.unwrap();
+    onewindow::store::areas::seed_defaults(&store).await.unwrap();
+    onewindow::records::tables::ensure(&store).await.unwrap();
     let cache = ArtifactCache::new(onewindow::data_dir::open(&dir.path().join("cache")).unwrap());
     let config = RuntimeConfig { max_concurrency: 64, ..RuntimeConfig::default() };
     let keyring = Arc::new(

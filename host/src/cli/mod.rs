@@ -60,6 +60,9 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Keys of the shared record's sensitive columns (on the host's machine).
+    #[command(subcommand)]
+    Records(RecordsCommand),
     /// Read and verify the audit trail (admins).
     Audit {
         #[command(subcommand)]
@@ -69,8 +72,23 @@ enum Command {
     },
 }
 
+/// Key rotation for sealed columns (see the README, "Keys for sensitive columns").
+#[derive(Subcommand)]
+enum RecordsCommand {
+    /// Print a new `seal` line to append to the key file (the next id).
+    NewKey {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Re-seal every value still under an older key, so that key can be removed.
+    Reseal {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
 /// Where the configuration comes from.
-#[derive(Args)]
+#[derive(Args, Clone)]
 struct ConfigArgs {
     /// A TOML configuration file (default: ./onewindow.toml if present).
     #[arg(long)]
@@ -144,6 +162,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Unit { command, remote } => remote::unit(remote, command).await,
         Command::Staff { command, remote } => remote::staff(remote, command).await,
         Command::Audit { command, remote } => remote::audit(remote, command).await,
+        Command::Records(command) => records(command).await,
     }
 }
 
@@ -169,6 +188,31 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     println!("Onewindow is serving on http://{address}  (API docs: http://{address}/api/docs)");
     app.run_until(shutdown_signal()).await
+}
+
+async fn records(command: RecordsCommand) -> anyhow::Result<()> {
+    use crate::records::sealing::Keyring;
+    let (RecordsCommand::NewKey { config } | RecordsCommand::Reseal { config }) = &command;
+    let config = load_config(config.clone(), None, Vec::new())?;
+    let keyring = Keyring::load(&config.data_dir)?;
+    match command {
+        RecordsCommand::NewKey { .. } => {
+            println!("{}", Keyring::generate_key_line(keyring.current_key_id() + 1));
+            eprintln!("append this line to {} and restart; then run `onewindow records reseal`", keyring.origin());
+        }
+        RecordsCommand::Reseal { .. } => {
+            let store = Store::connect(&config.database_url(), 2).await?;
+            let done = crate::records::reseal::reseal_all(&store, &keyring).await?;
+            println!(
+                "re-sealed {} value(s) under key {}; {} already were",
+                done.resealed,
+                keyring.current_key_id(),
+                done.current
+            );
+            store.close().await;
+        }
+    }
+    Ok(())
 }
 
 async fn create_admin(

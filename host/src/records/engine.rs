@@ -63,7 +63,8 @@ impl From<crate::wit::CapabilityError> for RecordsError {
     }
 }
 
-fn database(error: sqlx::Error) -> RecordsError {
+/// A database failure as the engine reports it.
+pub fn database(error: sqlx::Error) -> RecordsError {
     if crate::store::is_unique_violation(&error) {
         return RecordsError::Conflict("a row with the same unique values already exists (one per resident?)".into());
     }
@@ -90,10 +91,10 @@ pub struct Session {
     pub actor: Actor,
     pub via: Via,
     pub request_id: String,
-    /// The staff console: sensitive columns come back masked unless the
-    /// policy names them *and* they are in `reveal`; plugins are refused an
-    /// ungranted sensitive column and get granted ones in clear.
-    pub mask_ungranted_sensitive: bool,
+    /// The staff console: granted sensitive columns come back masked
+    /// unless they are in `reveal`; plugins get granted ones in clear.
+    /// Ungranted columns are refused to both.
+    pub mask_sensitive: bool,
     /// The sensitive columns the console asked to see in full.
     pub reveal: Vec<String>,
     /// Reads of personal columns made so far; the caller writes them out.
@@ -133,13 +134,10 @@ impl Session {
         let Some(def) = table.column(column) else {
             return Err(RecordsError::Invalid(format!("shared table `{}` has no column `{column}`", table.name)));
         };
-        let granted = policy.allows(RecordOp::Read, column);
-        if def.sensitive && self.mask_ungranted_sensitive {
-            let revealed = granted && self.reveal.iter().any(|r| r == column);
-            return Ok(if revealed { Readable::Clear } else { Readable::Masked });
-        }
-        if granted {
-            return Ok(Readable::Clear);
+        if policy.allows(RecordOp::Read, column) {
+            // The console lists a granted sensitive column masked until asked.
+            let masked = def.sensitive && self.mask_sensitive && !self.reveal.iter().any(|r| r == column);
+            return Ok(if masked { Readable::Masked } else { Readable::Clear });
         }
         Err(RecordsError::AccessDenied(format!("column `{column}` of `{}` is not granted for read", table.name)))
     }
@@ -246,12 +244,17 @@ impl Session {
             return Ok(Rows { columns: names, rows: Vec::new() });
         };
         conditions.extend(self.physical_conditions(table, &policy, &query.conditions, RecordOp::Read)?);
-        // `resident` is fetched too (last, unless asked for), to log whose data was read.
-        let owner_at = names.iter().position(|n| n == RESIDENT_COLUMN);
+        // `id` and `resident` are fetched too (after the asked columns, unless
+        // asked for), to log which row of whose data was read.
         let mut fetched = names.clone();
-        if owner_at.is_none() {
-            fetched.push(RESIDENT_COLUMN.into());
-        }
+        let mut at = |column: &str| match fetched.iter().position(|n| n == column) {
+            Some(i) => i,
+            None => {
+                fetched.push(column.to_owned());
+                fetched.len() - 1
+            }
+        };
+        let (id_at, owner_at) = (at("id"), at(RESIDENT_COLUMN));
         let physical = tables::physical(table);
         let physical_query = SelectQuery {
             table: query.table.clone(),
@@ -267,30 +270,26 @@ impl Session {
         let mut owners = Vec::with_capacity(raw.len());
         for row in &raw {
             let mut values = values::decode_row(row, &select.columns)?;
-            let owner = match owner_at {
-                Some(at) => values.get(at).cloned(),
-                None => values.pop(),
-            };
-            let owner = match owner {
-                Some(Value::Text(owner)) => Some(owner),
+            let owner = match values.get(owner_at) {
+                Some(Value::Text(owner)) => Some(owner.clone()),
                 _ => None,
             };
+            let row_id = match values.get(id_at) {
+                Some(Value::Integer(id)) => *id,
+                _ => 0,
+            };
+            values.truncate(names.len());
             for ((name, value), how) in names.iter().zip(values.iter_mut()).zip(&how) {
                 self.reveal(table, name, value, *how)?;
             }
             rows.push(values);
-            owners.push(owner);
+            owners.push((row_id, owner));
         }
-        let personal: Vec<String> = names
-            .iter()
-            .zip(&how)
-            .filter(|(n, _)| table.column(n).is_some_and(|c| c.personal))
-            .map(|(n, how)| if *how == Readable::Masked { format!("{n} (masked)") } else { n.clone() })
-            .collect();
+        let personal = touched_personal(table, &names, &how, query);
         if !personal.is_empty() {
             let (kept_rows, kept_owners) = self.consented(policy.scope, rows, owners).await?;
             rows = kept_rows;
-            self.log_reads(table, &names, &rows, &kept_owners, &personal, &policy);
+            self.log_reads(table, &kept_owners, &personal, &policy);
         }
         Ok(Rows { columns: names, rows })
     }
@@ -318,10 +317,10 @@ impl Session {
         &self,
         scope: RowScope,
         rows: Vec<Vec<Value>>,
-        owners: Vec<Option<String>>,
-    ) -> Result<(Vec<Vec<Value>>, Vec<Option<String>>), RecordsError> {
+        owners: Vec<(i64, Option<String>)>,
+    ) -> Result<(Vec<Vec<Value>>, Vec<(i64, Option<String>)>), RecordsError> {
         let Via::Plugin { id, partner: true, .. } = &self.via else { return Ok((rows, owners)) };
-        let residents: BTreeSet<&str> = owners.iter().flatten().map(String::as_str).collect();
+        let residents: BTreeSet<&str> = owners.iter().filter_map(|(_, o)| o.as_deref()).collect();
         let consenting = consents_among(&self.store, id, &residents).await.map_err(database)?;
         if scope == RowScope::Caller && !rows.is_empty() && consenting.is_empty() {
             return Err(RecordsError::ConsentRequired(format!(
@@ -331,33 +330,27 @@ impl Session {
         Ok(rows
             .into_iter()
             .zip(owners)
-            .filter(|(_, owner)| owner.as_ref().is_none_or(|o| consenting.contains(o)))
+            // A row that belongs to nobody cannot have been consented to.
+            .filter(|(_, (_, owner))| owner.as_ref().is_some_and(|o| consenting.contains(o)))
             .unzip())
     }
 
     fn log_reads(
         &mut self,
         table: &RecordTable,
-        names: &[String],
-        rows: &[Vec<Value>],
-        owners: &[Option<String>],
+        owners: &[(i64, Option<String>)],
         personal: &[String],
         policy: &TablePolicy,
     ) {
         if self.via == Via::Portal {
             return; // A resident reading their own record.
         }
-        let id_at = names.iter().position(|n| n == "id");
-        for (row, owner) in rows.iter().zip(owners) {
+        for (row_id, owner) in owners {
             let Some(resident) = owner else { continue };
-            let row_id = id_at.and_then(|i| match row.get(i) {
-                Some(Value::Integer(id)) => Some(*id),
-                _ => None,
-            });
             self.reads.push(AccessEntry {
                 resident: resident.clone(),
                 table: table.name.clone(),
-                row_id: row_id.unwrap_or(0),
+                row_id: *row_id,
                 columns: personal.to_vec(),
                 via: self.via.clone(),
                 unit: self.actor.unit.clone(),
@@ -401,6 +394,9 @@ impl Session {
             RowScope::Unit => self.check_area(&assignments, true).await?,
             RowScope::All => {}
         }
+        if let Some(resident) = &resident {
+            self.check_resident(resident).await?;
+        }
         if let Some(resident) = resident {
             assignments.push(Assignment { column: RESIDENT_COLUMN.into(), value: resident });
         }
@@ -441,12 +437,29 @@ impl Session {
         };
         physical_conditions.extend(self.physical_conditions(table, &policy, conditions, RecordOp::Update)?);
         let physical = tables::physical(table);
+        // Counted first: a select is capped at 1000 rows, so it could not tell.
+        let count = sql::count(&physical, &physical_conditions)?;
+        let matching: i64 = self
+            .tx
+            .read(count)
+            .await
+            .map_err(database)?
+            .first()
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(database)?
+            .unwrap_or(0);
+        if matching > MAX_UPDATE_ROWS as i64 {
+            return Err(RecordsError::Invalid(format!(
+                "an update may change at most {MAX_UPDATE_ROWS} rows; {matching} match"
+            )));
+        }
         let ids_query = SelectQuery {
             table: table_name.into(),
             columns: vec!["id".into()],
             conditions: physical_conditions.clone(),
             order_by: vec![],
-            limit: Some(MAX_UPDATE_ROWS as u32 + 1),
+            limit: Some(MAX_UPDATE_ROWS as u32),
             offset: None,
         };
         let select = sql::select(&physical, &ids_query)?;
@@ -461,9 +474,6 @@ impl Session {
             .map_err(database)?;
         if ids.is_empty() {
             return Err(RecordsError::NotFound(format!("no row of `{table_name}` matches")));
-        }
-        if ids.len() > MAX_UPDATE_ROWS {
-            return Err(RecordsError::Invalid(format!("an update may change at most {MAX_UPDATE_ROWS} rows")));
         }
         physical_conditions.push(Condition {
             column: "id".into(),
@@ -504,14 +514,21 @@ impl Session {
         conditions.push(Condition { column: "id".into(), predicate: Predicate::Eq(Value::Integer(id)) });
         let exists = SelectQuery {
             table: table_name.into(),
-            columns: vec!["id".into()],
+            columns: vec!["id".into(), RESIDENT_COLUMN.into()],
             conditions,
             order_by: vec![],
             limit: Some(1),
             offset: None,
         };
         let select = sql::select(&tables::physical(table), &exists)?;
-        if self.tx.read(select.statement).await.map_err(database)?.is_empty() {
+        let found = self.tx.read(select.statement).await.map_err(database)?;
+        let Some(row) = found.first() else {
+            return Err(RecordsError::NotFound(format!("row {id} of `{table_name}` does not exist")));
+        };
+        // Who changed a resident's data, and when, is theirs too.
+        let owner: Option<String> = row.try_get(1).map_err(database)?;
+        let (kept, _) = self.consented(policy.scope, vec![vec![]], vec![(id, owner)]).await?;
+        if kept.is_empty() {
             return Err(RecordsError::NotFound(format!("row {id} of `{table_name}` does not exist")));
         }
         let rows = self
@@ -561,6 +578,18 @@ impl Session {
                 table.name,
                 op.as_str()
             )));
+        }
+        Ok(())
+    }
+
+    /// A row names its resident by account id; it must be a resident's.
+    async fn check_resident(&self, resident: &Value) -> Result<(), RecordsError> {
+        let Value::Text(id) = resident else {
+            return Err(RecordsError::Invalid("`resident` is the resident's account id (text)".into()));
+        };
+        let account = crate::store::accounts::find_by_id(&self.store, id).await.map_err(database)?;
+        if !account.is_some_and(|a| a.role == Role::Resident) {
+            return Err(RecordsError::NotFound(format!("there is no resident `{id}`")));
         }
         Ok(())
     }
@@ -655,6 +684,32 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// The personal information a select touches: personal columns it returns
+/// (masked ones marked so) or filters or sorts on (a filter is a way to
+/// learn a value); failing those, whose rows they are if it asks for `resident`.
+fn touched_personal(table: &RecordTable, names: &[String], how: &[Readable], query: &SelectQuery) -> Vec<String> {
+    let personal = |name: &str| table.column(name).is_some_and(|c| c.personal);
+    let mut touched: Vec<String> = names
+        .iter()
+        .zip(how)
+        .filter(|(n, _)| personal(n))
+        .map(|(n, how)| if *how == Readable::Masked { format!("{n} (masked)") } else { n.clone() })
+        .collect();
+    let tested = query.conditions.iter().map(|c| &c.column).chain(query.order_by.iter().map(|o| &o.column));
+    for column in tested {
+        let note = format!("{column} (filter)");
+        if personal(column) && !touched.contains(column) && !touched.contains(&note) {
+            touched.push(note);
+        }
+    }
+    // Whose row it is, when nothing else personal is read: being in the
+    // care-visit register is personal in itself.
+    if touched.is_empty() && names.iter().any(|n| n == RESIDENT_COLUMN) {
+        touched.push(RESIDENT_COLUMN.to_owned());
+    }
+    touched
 }
 
 /// How a column comes back.

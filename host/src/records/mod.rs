@@ -7,6 +7,7 @@
 pub mod access_log;
 pub mod engine;
 pub mod policy;
+pub mod reseal;
 pub mod schema;
 pub mod sealing;
 pub mod tables;

@@ -132,6 +132,10 @@ fn parse_date(text: &str) -> Result<Date, String> {
     }
     // Why the expects: the shape check guarantees every field is ASCII digits of a fixed width.
     let year: i32 = text[0..4].parse().expect("four digits");
+    // Why a range: the period's end is computed from the date, and must exist.
+    if !(1970..=9000).contains(&year) {
+        return Err(format!("date {text:?}: the year must be 1970 to 9000"));
+    }
     let month: u8 = text[5..7].parse().expect("two digits");
     let day: u8 = text[8..10].parse().expect("two digits");
     let month = Month::try_from(month).map_err(|_| format!("date {text:?}: month {month} is not 01..12"))?;

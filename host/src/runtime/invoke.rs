@@ -81,7 +81,7 @@ pub async fn invoke(
             partner: plugin.owner_partner(),
         },
         request_id: request_id.clone(),
-        mask_ungranted_sensitive: false,
+        mask_sensitive: false,
         reveal: Vec::new(),
         reads: Vec::new(),
     };

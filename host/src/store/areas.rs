@@ -148,20 +148,3 @@ pub async fn set_served(tx: &mut Transaction<'static, Any>, unit: &str, served: 
     }
     Ok(())
 }
-
-/// The residents whose profile puts them in one of `areas` (for alerts).
-pub async fn residents_in(store: &Store, areas: &[String]) -> Result<Vec<String>, sqlx::Error> {
-    if areas.is_empty() {
-        return Ok(Vec::new());
-    }
-    let placeholders: Vec<String> = (1..=areas.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT DISTINCT resident FROM r_resident_profile WHERE resident IS NOT NULL AND area IN ({}) ORDER BY resident",
-        placeholders.join(", ")
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for area in areas {
-        query = query.bind(area);
-    }
-    query.fetch_all(store.data_pool()).await?.iter().map(|r| r.try_get(0)).collect()
-}

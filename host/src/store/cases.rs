@@ -448,13 +448,16 @@ pub async fn history(tx: &RequestTx, id: i64) -> Result<Vec<HistoryEntry>, sqlx:
         .collect()
 }
 
-/// Moves a case to `to`, if the model allows it from where it is.
+/// Moves a case to `to`, if the model allows it from where it is. With
+/// `lead`, only while that unit leads the case (the staff console's rule,
+/// checked in the same statement so a handover cannot race it).
 pub async fn transition(
     tx: &RequestTx,
     id: i64,
     to: CaseStatus,
     note: &str,
     actor: CaseActor<'_>,
+    lead: Option<&str>,
 ) -> Result<Case, CaseError> {
     check_note(note)?;
     let from = get(tx, id).await?.ok_or(CaseError::NotFound(id))?.status;
@@ -463,16 +466,14 @@ pub async fn transition(
     }
     let now = timestamp::now();
     let closed_at = if to.is_terminal() { Some(now.as_str()) } else { None };
-    let changed = tx
-        .write(
-            stmt(
-                "UPDATE cases SET status = $1, updated_at = $2, closed_at = $3 WHERE id = $4 AND status = $5",
-                vec![text(to.as_str()), text(&now), opt_text(closed_at), Param::Integer(id), text(from.as_str())],
-            ),
-            Run::Execute,
-        )
-        .await?
-        .affected();
+    let mut params = vec![text(to.as_str()), text(&now), opt_text(closed_at), Param::Integer(id), text(from.as_str())];
+    let mut sql =
+        "UPDATE cases SET status = $1, updated_at = $2, closed_at = $3 WHERE id = $4 AND status = $5".to_owned();
+    if let Some(lead) = lead {
+        params.push(text(lead));
+        sql += " AND unit = $6";
+    }
+    let changed = tx.write(stmt(&sql, params), Run::Execute).await?.affected();
     if changed == 0 {
         return Err(CaseError::Conflict(format!("case {id} changed meanwhile; read it again")));
     }
@@ -492,9 +493,13 @@ pub async fn refer(
     keep: bool,
     note: &str,
     actor: CaseActor<'_>,
+    lead: Option<&str>,
 ) -> Result<Case, CaseError> {
     check_note(note)?;
     let case = get(tx, id).await?.ok_or(CaseError::NotFound(id))?;
+    if lead.is_some_and(|lead| lead != case.unit) {
+        return Err(CaseError::Conflict(format!("case {} changed hands meanwhile; read it again", case.reference)));
+    }
     if case.status.is_terminal() {
         return Err(CaseError::Conflict(format!(
             "case {} is {} and cannot be referred",

@@ -159,12 +159,14 @@ pub struct Alert<'a> {
     pub sent_by: &'a str,
 }
 
-/// Records an alert and puts it in every recipient's inbox, inside `tx`;
-/// returns the alert's id.
-pub async fn send_alert(tx: &RequestTx, alert: &Alert<'_>, recipients: &[String]) -> Result<i64, sqlx::Error> {
+/// Records an alert and puts it, in one statement, in the inbox of every
+/// resident whose profile lies in its areas, inside `tx`; returns the
+/// alert's id and how many residents it reached.
+pub async fn send_alert(tx: &RequestTx, alert: &Alert<'_>) -> Result<(i64, u64), sqlx::Error> {
+    let now = timestamp::now();
     let statement = Statement {
         sql: "INSERT INTO alerts (unit, areas, text_zh, text_ug, text_en, sent_by, sent_at, recipients) \
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+              VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING id"
             .into(),
         params: vec![
             Param::Text(alert.unit.to_owned()),
@@ -173,26 +175,42 @@ pub async fn send_alert(tx: &RequestTx, alert: &Alert<'_>, recipients: &[String]
             Param::Text(alert.ug.to_owned()),
             Param::Text(alert.en.to_owned()),
             Param::Text(alert.sent_by.to_owned()),
-            Param::Text(timestamp::now()),
-            Param::Integer(recipients.len() as i64),
+            Param::Text(now.clone()),
         ],
     };
     let rows = tx.write(statement, Run::FetchAll).await?.rows();
     let id: i64 = rows.first().ok_or(sqlx::Error::RowNotFound)?.try_get(0)?;
-    for resident in recipients {
-        let message = Message {
-            resident,
-            source: "alert",
-            template: None,
-            zh: alert.zh.to_owned(),
-            ug: alert.ug.to_owned(),
-            en: alert.en.to_owned(),
-            case_id: None,
-            alert_id: Some(id),
-        };
-        insert(tx, &message).await?;
+    if alert.areas.is_empty() {
+        return Ok((id, 0));
     }
-    Ok(id)
+    let mut params = vec![
+        Param::Text(alert.zh.to_owned()),
+        Param::Text(alert.ug.to_owned()),
+        Param::Text(alert.en.to_owned()),
+        Param::Integer(id),
+        Param::Text(now),
+    ];
+    let mut placeholders = Vec::with_capacity(alert.areas.len());
+    for area in alert.areas {
+        params.push(Param::Text(area.clone()));
+        placeholders.push(format!("${}", params.len()));
+    }
+    let deliver = Statement {
+        sql: format!(
+            "INSERT INTO notifications (resident, source, text_zh, text_ug, text_en, alert_id, created_at) \
+             SELECT DISTINCT resident, 'alert', $1, $2, $3, $4, $5 FROM r_resident_profile \
+             WHERE resident IS NOT NULL AND area IN ({})",
+            placeholders.join(", ")
+        ),
+        params,
+    };
+    let reached = tx.write(deliver, Run::Execute).await?.affected();
+    let count = Statement {
+        sql: "UPDATE alerts SET recipients = $1 WHERE id = $2".into(),
+        params: vec![Param::Integer(reached as i64), Param::Integer(id)],
+    };
+    tx.write(count, Run::Execute).await?;
+    Ok((id, reached))
 }
 
 #[cfg(test)]

@@ -54,6 +54,16 @@ struct Inner {
     /// Held with the transaction: see `Store::plugin_writers`.
     _writer_slot: Option<OwnedSemaphorePermit>,
     platform: bool,
+    /// Inside `atomically`: a savepoint is taken before its first write.
+    call: CallState,
+}
+
+/// Where the current capability call stands with its savepoint.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CallState {
+    Outside,
+    NoWriteYet,
+    SavepointTaken,
 }
 
 /// One request's transaction; cheap to clone (every capability context of
@@ -65,13 +75,25 @@ impl RequestTx {
     /// A transaction for one plugin request; no connection is taken until
     /// needed, and a writer slot is held while it is open.
     pub fn new(store: Store) -> RequestTx {
-        RequestTx(Arc::new(Mutex::new(Inner { store, tx: None, _writer_slot: None, platform: false })))
+        RequestTx(Arc::new(Mutex::new(Inner {
+            store,
+            tx: None,
+            _writer_slot: None,
+            platform: false,
+            call: CallState::Outside,
+        })))
     }
 
     /// A transaction for the staff and resident APIs on the data side: like
     /// a plugin's, but it takes no plugin writer slot.
     pub fn for_platform(store: Store) -> RequestTx {
-        RequestTx(Arc::new(Mutex::new(Inner { store, tx: None, _writer_slot: None, platform: true })))
+        RequestTx(Arc::new(Mutex::new(Inner {
+            store,
+            tx: None,
+            _writer_slot: None,
+            platform: true,
+            call: CallState::Outside,
+        })))
     }
 
     /// Runs a read: inside the transaction once there is one, else on a
@@ -99,8 +121,39 @@ impl RequestTx {
             let tx = inner.store.data_pool().begin().await?;
             inner.tx = Some(tx);
         }
+        let first_write_of_call = inner.call == CallState::NoWriteYet;
+        let tx = inner.tx.as_mut().expect("just begun");
+        if first_write_of_call {
+            sqlx::query("SAVEPOINT ow_call").execute(&mut **tx).await?;
+            inner.call = CallState::SavepointTaken;
+        }
         let tx = inner.tx.as_mut().expect("just begun");
         in_transaction(tx, backend, statement, run).await
+    }
+
+    /// Runs one capability call made of several statements as a unit: if
+    /// it fails, every write it made is undone (a case closed without its
+    /// history entry would be worse than no change), and the request's
+    /// transaction goes on.
+    pub async fn atomically<T, E>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, E>>,
+        database_error: impl Fn(sqlx::Error) -> E,
+    ) -> Result<T, E> {
+        self.0.lock().await.call = CallState::NoWriteYet;
+        let result = call.await;
+        let mut inner = self.0.lock().await;
+        let state = std::mem::replace(&mut inner.call, CallState::Outside);
+        if state != CallState::SavepointTaken {
+            return result;
+        }
+        let tx = inner.tx.as_mut().expect("a savepoint is taken inside the transaction");
+        let end = if result.is_ok() { "RELEASE SAVEPOINT ow_call" } else { "ROLLBACK TO SAVEPOINT ow_call" };
+        sqlx::query(end).execute(&mut **tx).await.map_err(&database_error)?;
+        if result.is_err() {
+            sqlx::query("RELEASE SAVEPOINT ow_call").execute(&mut **tx).await.map_err(&database_error)?;
+        }
+        result
     }
 
     /// Commits the request's writes, if it made any.

@@ -39,6 +39,19 @@ pub async fn detail(tx: &RequestTx, case: Case) -> Result<CaseDetail, ApiError> 
     Ok(CaseDetail { case, units, history, overdue })
 }
 
+/// A case as its resident sees it: the units' internal notes are left out,
+/// and staff appear as their unit, not by account.
+async fn resident_detail(tx: &RequestTx, case: Case) -> Result<CaseDetail, ApiError> {
+    let mut detail = detail(tx, case).await?;
+    detail.history.retain(|entry| entry.action != "note");
+    for entry in &mut detail.history {
+        if let Some(unit) = &entry.actor_unit {
+            entry.actor = format!("staff of {unit}");
+        }
+    }
+    Ok(detail)
+}
+
 /// A page of cases.
 #[derive(Serialize, ToSchema)]
 pub struct CasePage {
@@ -82,7 +95,7 @@ async fn my_cases(
     let (found, total) = cases::list(&tx, &filter).await?;
     let mut items = Vec::with_capacity(found.len());
     for case in found {
-        items.push(detail(&tx, case).await?);
+        items.push(resident_detail(&tx, case).await?);
     }
     Ok(axum::Json(CasePage { total, items }))
 }
@@ -123,5 +136,5 @@ async fn rate_case(
     let case = cases::rate(&tx, id, input.rating, input.comment.trim(), actor).await?;
     tx.commit().await?;
     let tx = RequestTx::for_platform(state.store.clone());
-    Ok(axum::Json(detail(&tx, case).await?))
+    Ok(axum::Json(resident_detail(&tx, case).await?))
 }

@@ -48,7 +48,7 @@ fn session(state: &AppState, user: &ResidentUser, request_id: &RequestId, tx: Re
         actor: Actor { subject: Some(user.0.account.id.clone()), role: Some(Role::Resident), unit: None },
         via: Via::Portal,
         request_id: request_id.0.clone(),
-        mask_ungranted_sensitive: false,
+        mask_sensitive: false,
         reveal: Vec::new(),
         reads: Vec::new(),
     }

@@ -84,7 +84,6 @@ async fn send_alert(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let recipients = areas::residents_in(&state.store, &targets).await?;
     let alert = Alert {
         unit: &staff.unit,
         areas: &targets,
@@ -93,17 +92,19 @@ async fn send_alert(
         en: input.text.en.trim(),
         sent_by: &staff.user.account.id,
     };
-    let tx = RequestTx::for_platform(state.store.clone());
-    let id = notifications::send_alert(&tx, &alert, &recipients).await?;
-    tx.commit().await?;
-    let details = serde_json::json!({ "areas": targets, "recipients": recipients.len(), "text_en": alert.en });
+    // On the trail before anything is delivered: an alert is never sent
+    // unrecorded (if delivery then fails, the entry shows an attempt).
+    let details = serde_json::json!({ "areas": targets, "text_en": alert.en, "request_id": request_id.0 });
     let act = Act {
         actor: &staff.user.actor(),
         action: "alert.send",
-        target: &format!("alert:{id}"),
+        target: &format!("unit:{}", staff.unit),
         details,
         request_id: &request_id.0,
     };
     audit::record_alone(&state.store, act).await?;
-    Ok((StatusCode::CREATED, axum::Json(SentAlert { id, areas: targets, recipients: recipients.len() })))
+    let tx = RequestTx::for_platform(state.store.clone());
+    let (id, recipients) = notifications::send_alert(&tx, &alert).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, axum::Json(SentAlert { id, areas: targets, recipients: recipients as usize })))
 }

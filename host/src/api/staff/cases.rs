@@ -136,7 +136,7 @@ async fn transition_case(
     let tx = RequestTx::for_platform(state.store.clone());
     let (_, role) = visible(&tx, &staff, id).await?;
     lead_only(&role)?;
-    let case = cases::transition(&tx, id, input.to, input.note.trim(), actor(&staff)).await?;
+    let case = cases::transition(&tx, id, input.to, input.note.trim(), actor(&staff), Some(&staff.unit)).await?;
     tx.commit().await?;
     Ok(axum::Json(detail(&RequestTx::for_platform(state.store.clone()), case).await?))
 }
@@ -171,7 +171,8 @@ async fn refer_case(
     let tx = RequestTx::for_platform(state.store.clone());
     let (_, role) = visible(&tx, &staff, id).await?;
     lead_only(&role)?;
-    let case = cases::refer(&tx, id, &input.unit, input.keep, input.note.trim(), actor(&staff)).await?;
+    let case =
+        cases::refer(&tx, id, &input.unit, input.keep, input.note.trim(), actor(&staff), Some(&staff.unit)).await?;
     tx.commit().await?;
     Ok(axum::Json(detail(&RequestTx::for_platform(state.store.clone()), case).await?))
 }

@@ -59,7 +59,7 @@ async fn session(
         },
         via: Via::StaffConsole,
         request_id: request_id.0.clone(),
-        mask_ungranted_sensitive: true,
+        mask_sensitive: true,
         reveal: Vec::new(),
         reads: Vec::new(),
     })

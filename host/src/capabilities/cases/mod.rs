@@ -78,6 +78,20 @@ impl CasesContext {
         }
     }
 
+    /// A case of this service whose lead unit the grant names for its kind:
+    /// once staff hand a case to a unit the plugin was not granted, the
+    /// plugin may still read it but no longer change it.
+    async fn movable_case(&self, id: i64) -> Result<Case, CapabilityError> {
+        let case = self.own_case(id).await?;
+        if !grant::allows_unit(&self.policy.grants, &case.kind, &case.unit) {
+            return Err(CapabilityError::AccessDenied(format!(
+                "case {} is now with unit `{}`, which this service is not granted for `{}` cases",
+                case.reference, case.unit, case.kind
+            )));
+        }
+        Ok(case)
+    }
+
     async fn info(&self, case: Case) -> Result<CaseInfo, CapabilityError> {
         let units = store_cases::units(&self.tx, case.id).await.map_err(|e| database_error(&self.policy.service, e))?;
         Ok(to_wit(case, units.into_iter().filter(|u| u.role != "former").map(|u| u.unit).collect()))
@@ -179,7 +193,11 @@ impl wit_cases::Host for CasesContext {
             note: &new.note,
             time_limit_days: kind.time_limit_days,
         };
-        let case = store_cases::create(&self.tx, new_case, self.actor()).await.map_err(|e| self.case_error(e))?;
+        let tx = self.tx.clone();
+        let case = tx
+            .atomically(store_cases::create(&self.tx, new_case, self.actor()), CaseError::Database)
+            .await
+            .map_err(|e| self.case_error(e))?;
         self.info(case).await
     }
 
@@ -239,15 +257,15 @@ impl wit_cases::Host for CasesContext {
     }
 
     async fn transition(&mut self, id: i64, to: Status, note: String) -> Result<CaseInfo, CapabilityError> {
-        self.own_case(id).await?;
-        let case = store_cases::transition(&self.tx, id, status_from_wit(to), &note, self.actor())
-            .await
-            .map_err(|e| self.case_error(e))?;
+        self.movable_case(id).await?;
+        let tx = self.tx.clone();
+        let moved = store_cases::transition(&self.tx, id, status_from_wit(to), &note, self.actor(), None);
+        let case = tx.atomically(moved, CaseError::Database).await.map_err(|e| self.case_error(e))?;
         self.info(case).await
     }
 
     async fn refer(&mut self, id: i64, unit: String, keep: bool, note: String) -> Result<CaseInfo, CapabilityError> {
-        let case = self.own_case(id).await?;
+        let case = self.movable_case(id).await?;
         if !grant::allows_unit(&self.policy.grants, &case.kind, &unit) {
             return Err(CapabilityError::AccessDenied(format!(
                 "cases of kind `{}` for unit `{unit}` are not granted",
@@ -261,18 +279,19 @@ impl wit_cases::Host for CasesContext {
         {
             return Err(CapabilityError::NotFound(format!("there is no unit `{unit}`")));
         }
-        let case =
-            store_cases::refer(&self.tx, id, &unit, keep, &note, self.actor()).await.map_err(|e| self.case_error(e))?;
+        let tx = self.tx.clone();
+        let referred = store_cases::refer(&self.tx, id, &unit, keep, &note, self.actor(), None);
+        let case = tx.atomically(referred, CaseError::Database).await.map_err(|e| self.case_error(e))?;
         self.info(case).await
     }
 
     async fn add_note(&mut self, id: i64, note: String) -> Result<(), CapabilityError> {
-        self.own_case(id).await?;
+        self.movable_case(id).await?;
         store_cases::add_note(&self.tx, id, &note, self.actor()).await.map_err(|e| self.case_error(e))
     }
 
     async fn set_data(&mut self, id: i64, data: String) -> Result<CaseInfo, CapabilityError> {
-        self.own_case(id).await?;
+        self.movable_case(id).await?;
         let case = store_cases::set_data(&self.tx, id, &data).await.map_err(|e| self.case_error(e))?;
         self.info(case).await
     }

@@ -8,7 +8,7 @@ pub mod grant;
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::records::access_log::AccessEntry;
-use crate::records::engine::{RecordsError, Session};
+use crate::records::engine::{RecordsError, Session, database};
 use crate::wit::onewindow::platform::data::{Assignment, Condition, Rows, SelectQuery};
 use crate::wit::onewindow::platform::records::{self as wit_records, FieldProvenance, RecordsError as WitError};
 
@@ -55,7 +55,8 @@ impl wit_records::Host for RecordsContext {
 
     async fn insert(&mut self, table: String, values: Vec<Assignment>) -> Result<i64, WitError> {
         self.granted()?;
-        self.session.insert(&table, &values).await.map_err(to_wit)
+        let tx = self.session.tx.clone();
+        tx.atomically(self.session.insert(&table, &values), database).await.map_err(to_wit)
     }
 
     async fn update(
@@ -65,7 +66,8 @@ impl wit_records::Host for RecordsContext {
         conditions: Vec<Condition>,
     ) -> Result<u64, WitError> {
         self.granted()?;
-        self.session.update(&table, &set, &conditions).await.map_err(to_wit)
+        let tx = self.session.tx.clone();
+        tx.atomically(self.session.update(&table, &set, &conditions), database).await.map_err(to_wit)
     }
 
     async fn provenance(
