@@ -16,6 +16,7 @@ on_both_backends!(
     plugins_open_cases_only_of_granted_kinds_units_and_their_own_service,
     residents_see_all_their_cases_and_rate_a_closed_one_once,
     case_changes_reach_the_residents_inbox_in_their_language,
+    a_plugin_no_longer_changes_a_case_handed_to_a_unit_it_is_not_granted,
 );
 
 pub(crate) async fn spawn(backend: Backend) -> TestApp {
@@ -736,4 +737,41 @@ async fn case_changes_reach_the_residents_inbox_in_their_language(backend: Backe
     assert_eq!(page["items"][0]["id"], all["items"][1]["id"]);
     app.client.get("/api/v1/me/inbox", Some(&police)).await.assert_problem(403, "forbidden");
     assert_eq!(inbox(&other, "en", "").await["items"], json!([]), "{other_id} has nothing");
+}
+
+/// Once staff hand a case to a unit the service's grant does not name, the
+/// service may still read it but no longer move, note or edit it.
+async fn a_plugin_no_longer_changes_a_case_handed_to_a_unit_it_is_not_granted(backend: Backend) {
+    let app = spawn(backend).await;
+    let (_, resident) = app.resident("handed-over").await;
+    let police = app.staff("police-handover", "police-central").await;
+    let created = app
+        .client
+        .post_json(
+            &format!("{PROBE}/cases/create"),
+            Some(&police),
+            &json!({"kind": "probe", "resident": resident, "unit": "police-central"}),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let id = created.body["id"].as_i64().unwrap();
+    let handed = app
+        .client
+        .post_json(&format!("{STAFF_CASES}/{id}/refer"), Some(&police), &json!({"unit": "community-west"}))
+        .await;
+    assert_eq!(handed.status, 200, "{}", handed.body);
+
+    let read = app.client.get(&format!("{PROBE}/cases/{id}"), Some(&police)).await;
+    assert_eq!((read.status, read.body["unit"].as_str()), (200, Some("community-west")));
+    let moved = app
+        .client
+        .post_json(&format!("{PROBE}/cases/{id}/transition"), Some(&police), &json!({"to": "accepted"}))
+        .await;
+    assert_eq!((moved.status, moved.body["error"].as_str()), (403, Some("access-denied")), "{}", moved.body);
+    let noted = app.client.post_json(&format!("{PROBE}/cases/{id}/notes"), Some(&police), &json!({"note": "x"})).await;
+    assert_eq!(noted.status, 403);
+    let after = app.client.get(&format!("{PROBE}/cases/{id}"), Some(&police)).await.body;
+    assert_eq!(after["status"], "requested", "nothing changed");
+    let history = app.client.get(&format!("{PROBE}/cases/{id}/history"), Some(&police)).await.body;
+    assert_eq!(history.as_array().unwrap().len(), 2, "opened and referred only: {history:#}");
 }

@@ -17,6 +17,7 @@ on_both_backends!(
     residents_fill_in_and_correct_their_profile_with_provenance,
     staff_work_only_on_records_of_their_units_areas,
     a_read_stays_in_the_access_log_when_the_request_fails,
+    a_filter_on_a_personal_column_is_a_read,
 );
 
 const ID_AYGUL: &str = "11010519491231002X";
@@ -908,4 +909,37 @@ async fn a_read_stays_in_the_access_log_when_the_request_fails(backend: Backend)
     assert_eq!(entries.as_array().unwrap().len(), 1, "{entries:#}");
     assert_eq!(entries[0]["service"], "linkage-probe");
     assert_eq!(entries[0]["fields"], json!(["name"]));
+}
+
+/// Filtering on a personal column tells its value as surely as selecting
+/// it: a partner service that asks "whose phone starts with 138?" needs the
+/// same consent, and leaves the same trace, as one that reads the phone.
+async fn a_filter_on_a_personal_column_is_a_read(backend: Backend) {
+    let app = spawn(backend).await;
+    let (aygul, aygul_id) = app.resident("aygul").await;
+    profile(&app, &aygul, json!({"name": "Aygül Tursun", "phone": "13800138000", "area": "east-gate"})).await;
+    let gas = app.staff("gas-dev", "partner-gas").await;
+    install_copy(
+        &app,
+        &gas,
+        "gas-lookup",
+        |m| m.replacen("scope = \"caller\"", "scope = \"unit\"", 1),
+        records_grant(&["resident_profile:read:phone", "resident_profile:rows:unit"]),
+    )
+    .await;
+    let body = json!({"table": "resident_profile", "columns": ["resident"], "where": [{"column": "phone", "eq": "13800138000"}]});
+    assert_eq!(
+        rows(&call(&app, "gas-lookup", "/records/select", Some(&gas), body.clone()).await),
+        json!([]),
+        "without consent the row does not exist for it"
+    );
+    assert_eq!(access_log(&app, &aygul, "en").await, Vec::<Value>::new());
+
+    let consent = app.client.post_json("/api/v1/me/consents", Some(&aygul), &json!({"service": "gas-lookup"})).await;
+    assert_eq!(consent.status, 201);
+    assert_eq!(rows(&call(&app, "gas-lookup", "/records/select", Some(&gas), body.clone()).await), json!([[aygul_id]]));
+    let log = access_log(&app, &aygul, "en").await;
+    assert_eq!(log.len(), 1, "{log:#?}");
+    assert_eq!(log[0]["fields"], json!(["phone (filter)"]));
+    assert_eq!(log[0]["unit"], "partner-gas");
 }
