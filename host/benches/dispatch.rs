@@ -12,6 +12,8 @@
 //! - `linkage/record_select`: one row of the shared resident profile under
 //!   a `caller` grant (scope, column checks, opening the sealed ID number,
 //!   and the access-log entry written for the resident);
+//! - `linkage/record_select_unlogged`: the same row without personal
+//!   columns (the difference is the access-log write);
 //! - `linkage/case_transition`: one case transition (history entry and the
 //!   resident's notification in the same transaction).
 
@@ -194,6 +196,11 @@ fn benches(c: &mut Criterion) {
     linkage.bench_function("record_select", |b| {
         let query =
             serde_json::json!({"table": "resident_profile", "columns": ["id", "name", "id_number"], "limit": 1});
+        b.to_async(&rt).iter(|| probe(&bench, &caller, "/records/select", query.clone()))
+    });
+    linkage.bench_function("record_select_unlogged", |b| {
+        // The same row, without personal columns: no access-log entry to write.
+        let query = serde_json::json!({"table": "resident_profile", "columns": ["id", "area"], "limit": 1});
         b.to_async(&rt).iter(|| probe(&bench, &caller, "/records/select", query.clone()))
     });
     let toggle = std::sync::atomic::AtomicBool::new(false);

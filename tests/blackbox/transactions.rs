@@ -43,8 +43,8 @@ async fn sign_in_audit_and_suspend_do_not_wait_for_a_plugin_transaction() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
-    // Meanwhile the platform writes: a sign-in (session + audit on failure),
-    // a failed sign-in (an audit entry), and an admin suspending a service.
+    // Meanwhile the platform writes: a sign-in (a session), a failed sign-in
+    // (an audit entry), and an admin suspending and resuming a service.
     app.client.sign_in("waiting-resident", "resident password 1").await;
     let wrong = app
         .client
@@ -60,6 +60,9 @@ async fn sign_in_audit_and_suspend_do_not_wait_for_a_plugin_transaction() {
         .post_json("/api/v1/admin/plugins/old-world/suspend", Some(&admin), &serde_json::json!({"reason": "test"}))
         .await;
     assert_eq!(suspended.status, 200, "{}", suspended.body);
+    // Resuming re-activates a version whose tables exist: nothing to wait for.
+    let resumed = app.client.post_empty("/api/v1/admin/plugins/old-world/resume", Some(&admin)).await;
+    assert_eq!(resumed.status, 200, "{}", resumed.body);
     assert!(data_file_locked(&app).await, "all of that happened while the plugin still held its transaction");
     assert!(!held.is_finished(), "... and before the plugin call ended");
 

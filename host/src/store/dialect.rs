@@ -91,6 +91,16 @@ impl Backend {
         }
     }
 
+    /// A query that finds the index named `$1` (no row if it does not exist).
+    pub fn index_exists_sql(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'index' AND name = $1",
+            Backend::Postgres => {
+                "SELECT indexname::TEXT FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1"
+            }
+        }
+    }
+
     /// The SQL type of a plugin column type.
     pub fn column_type(self, ty: ColumnType) -> &'static str {
         match (self, ty) {

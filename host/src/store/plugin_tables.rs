@@ -28,16 +28,27 @@ pub fn table_statements(backend: Backend, name: &str, table: &TableDef) -> Vec<S
         columns.push(format!("\"{}\" {}{not_null}", column.name, backend.column_type(column.ty)));
     }
     let mut statements = vec![format!("CREATE TABLE IF NOT EXISTS \"{name}\" ({})", columns.join(", "))];
-    for index in &table.indexes {
-        let unique = if index.unique { "UNIQUE " } else { "" };
-        let columns = index.columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
-        // Named after what it indexes, so a later version re-declaring it
-        // finds it, and one declaring another index gets a new one.
-        // Hashed, so it stays within PostgreSQL's 63-byte identifiers.
-        let key = hex::encode(Sha256::digest(format!("{name} {unique}{columns}")));
-        statements.push(format!("CREATE {unique}INDEX IF NOT EXISTS \"i_{}\" ON \"{name}\" ({columns})", &key[..24]));
-    }
+    statements.extend(index_statements(name, table).into_iter().map(|(_, sql)| sql));
     statements
+}
+
+/// Each index of `table` as (its name, the DDL that creates it if missing).
+/// Named after what it indexes, so a later version re-declaring it finds it,
+/// and one declaring another index gets a new one; hashed, so it stays
+/// within PostgreSQL's 63-byte identifiers.
+fn index_statements(name: &str, table: &TableDef) -> Vec<(String, String)> {
+    table
+        .indexes
+        .iter()
+        .map(|index| {
+            let unique = if index.unique { "UNIQUE " } else { "" };
+            let columns = index.columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+            let key = hex::encode(Sha256::digest(format!("{name} {unique}{columns}")));
+            let index_name = format!("i_{}", &key[..24]);
+            let sql = format!("CREATE {unique}INDEX IF NOT EXISTS \"{index_name}\" ON \"{name}\" ({columns})");
+            (index_name, sql)
+        })
+        .collect()
 }
 
 /// `ALTER TABLE ... ADD COLUMN` for the declared columns a table lacks.
@@ -75,26 +86,56 @@ pub async fn create_all(store: &Store, manifest: &Manifest) -> Result<(), sqlx::
 }
 
 /// Creates each `(physical name, definition)` table that does not exist,
-/// and adds the columns an existing one lacks.
+/// and adds the columns an existing one lacks. When nothing is missing (a
+/// resume, a rollback, a restart) it only reads, so it never waits for a
+/// plugin's open transaction on the data side.
 pub async fn ensure_tables(store: &Store, tables: &[(String, &TableDef)]) -> Result<(), sqlx::Error> {
-    let backend = store.backend();
+    if missing_statements(store, tables, None).await?.is_empty() {
+        return Ok(());
+    }
     let mut tx = store.data_pool().begin().await?;
     // A write first: on SQLite that takes the write lock at once, so the
     // column reads below cannot be invalidated by another writer.
     sqlx::query("UPDATE record_provenance SET at = at WHERE 1 = 0").execute(&mut *tx).await?;
-    for (physical, table) in tables {
-        let rows = sqlx::query(backend.column_names_sql()).bind(physical).fetch_all(&mut *tx).await?;
-        let existing = rows.iter().map(|row| row.try_get::<String, _>(0)).collect::<Result<Vec<_>, _>>()?;
-        let mut statements = added_column_statements(backend, physical, table, &existing);
-        if existing.is_empty() {
-            statements.clear(); // A new table gets every column from CREATE TABLE.
-        }
-        statements.extend(table_statements(backend, physical, table));
-        for statement in statements {
-            sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *tx).await?;
-        }
+    for statement in missing_statements(store, tables, Some(&mut tx)).await? {
+        sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *tx).await?;
     }
     tx.commit().await
+}
+
+/// The DDL that would bring `tables` up to their definitions (read in `tx`
+/// if given, else on a pooled connection).
+async fn missing_statements(
+    store: &Store,
+    tables: &[(String, &TableDef)],
+    mut tx: Option<&mut sqlx::Transaction<'static, sqlx::Any>>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let backend = store.backend();
+    let mut statements = Vec::new();
+    for (physical, table) in tables {
+        let query = sqlx::query(backend.column_names_sql()).bind(physical);
+        let rows = match tx.as_deref_mut() {
+            Some(tx) => query.fetch_all(&mut **tx).await?,
+            None => query.fetch_all(store.data_pool()).await?,
+        };
+        let existing = rows.iter().map(|row| row.try_get::<String, _>(0)).collect::<Result<Vec<_>, _>>()?;
+        if existing.is_empty() {
+            statements.extend(table_statements(backend, physical, table));
+            continue;
+        }
+        statements.extend(added_column_statements(backend, physical, table, &existing));
+        for (index, sql) in index_statements(physical, table) {
+            let query = sqlx::query(backend.index_exists_sql()).bind(&index);
+            let found = match tx.as_deref_mut() {
+                Some(tx) => query.fetch_optional(&mut **tx).await?,
+                None => query.fetch_optional(store.data_pool()).await?,
+            };
+            if found.is_none() {
+                statements.push(sql);
+            }
+        }
+    }
+    Ok(statements)
 }
 
 #[cfg(test)]
