@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Deserialize;
 
-use super::manifest::{Localized, ManifestError};
+use super::manifest::{Localized, ManifestError, check_localized};
 use crate::records::schema::{self, AREA_COLUMN, RESIDENT_COLUMN};
 
 fn problem(field: impl Into<String>, problem: impl Into<String>) -> ManifestError {
@@ -247,16 +247,6 @@ fn check_templates(raw: BTreeMap<String, Localized>) -> Result<BTreeMap<String, 
         check_localized(&format!("templates.{name}"), text, 1000)?;
     }
     Ok(raw)
-}
-
-fn check_localized(field: &str, text: &Localized, max_chars: usize) -> Result<(), ManifestError> {
-    for (lang, value) in [("zh", &text.zh), ("ug", &text.ug), ("en", &text.en)] {
-        let len = value.trim().chars().count();
-        if len == 0 || len > max_chars {
-            return Err(problem(format!("{field}.{lang}"), format!("must be 1 to {max_chars} characters")));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -370,7 +370,7 @@ fn parse_world(world: &str) -> Result<semver::Version, ManifestError> {
     Ok(version)
 }
 
-fn check_localized(field: &str, text: &Localized, max_chars: usize) -> Result<(), ManifestError> {
+pub(super) fn check_localized(field: &str, text: &Localized, max_chars: usize) -> Result<(), ManifestError> {
     for (lang, value) in [("zh", &text.zh), ("ug", &text.ug), ("en", &text.en)] {
         let len = value.trim().chars().count();
         if len == 0 || len > max_chars {
