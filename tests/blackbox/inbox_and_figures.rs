@@ -12,6 +12,7 @@ on_both_backends!(
     figures_match_what_the_units_did_today,
     a_trap_or_a_failure_answer_after_writing_everywhere_keeps_nothing,
     a_plugin_built_against_the_0_1_0_contract_runs_unchanged,
+    figures_of_past_periods_count_cases_at_their_edges,
 );
 
 async fn set_area(app: &TestApp, token: &str, area: &str) {
@@ -434,4 +435,175 @@ async fn a_plugin_built_against_the_0_1_0_contract_runs_unchanged(backend: Backe
     let plugins = app.client.get("/api/v1/plugins", Some(&admin)).await.body;
     let old = plugins.as_array().unwrap().iter().find(|p| p["id"] == "old-world").expect("old-world is installed");
     assert!(old.to_string().contains("0.1.0"), "{old:#}");
+}
+
+/// One seeded history entry: (at, action, from status, to status, from unit, to unit).
+type Step<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+
+/// Seeds a case as the store would have written it at those times: the
+/// figures are computed from the stored history alone.
+#[allow(clippy::too_many_arguments)]
+async fn seed_case(
+    app: &TestApp,
+    unit: &str,
+    status: &str,
+    opened_at: &str,
+    due_at: &str,
+    closed_at: Option<&str>,
+    rating: Option<i64>,
+    steps: &[Step<'_>],
+) {
+    let pool = app.state.store.data_pool();
+    let id: i64 = sqlx::query(
+        "INSERT INTO cases (prefix, service, kind, resident, unit, status, data, opened_at, due_at, closed_at, updated_at, rating) \
+         VALUES ('SD', 'seeded', 'matter', 'r', $1, $2, '{}', $3, $4, $5, $3, $6) RETURNING id",
+    )
+    .bind(unit)
+    .bind(status)
+    .bind(opened_at)
+    .bind(due_at)
+    .bind(closed_at)
+    .bind(rating)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
+    for (at, action, from_status, to_status, from_unit, to_unit) in steps {
+        sqlx::query(
+            "INSERT INTO case_history (case_id, at, actor, action, from_status, to_status, from_unit, to_unit, note, via) \
+             VALUES ($1, $2, 'seed', $3, $4, $5, $6, $7, '', 'seed')",
+        )
+        .bind(id)
+        .bind(*at)
+        .bind(*action)
+        .bind(*from_status)
+        .bind(*to_status)
+        .bind(*from_unit)
+        .bind(*to_unit)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+}
+
+/// Cases seeded at the edges of a quarter, counted by hand. The city is at
+/// UTC+8: 2026-09-30T15:59:59.999Z is the last instant of Q3 there, and
+/// 2026-09-30T16:00:00.000Z the first of Q4.
+async fn figures_of_past_periods_count_cases_at_their_edges(backend: Backend) {
+    let app = spawn(backend).await;
+    let admin = app.admin_token().await;
+    let opened = |at, unit| (at, "opened", None, Some("requested"), None, Some(unit));
+    let moved = |at, from, to| (at, "transition", Some(from), Some(to), None, None);
+    // A: opened at Q3's last instant, completed at Q4's first, police-central, due in October.
+    let a_open = "2026-09-30T15:59:59.999Z";
+    let a_closed = "2026-09-30T16:00:00.000Z";
+    seed_case(
+        &app,
+        "police-central",
+        "completed",
+        a_open,
+        "2026-10-05T00:00:00.000Z",
+        Some(a_closed),
+        None,
+        &[
+            opened(a_open, "police-central"),
+            moved("2026-09-30T15:59:59.999Z", "requested", "accepted"),
+            moved("2026-09-30T15:59:59.999Z", "accepted", "in-progress"),
+            moved(a_closed, "in-progress", "completed"),
+        ],
+    )
+    .await;
+    // B: opened in Q3, handed to the judicial office, completed there in 48 h, rated 4, on time.
+    seed_case(
+        &app,
+        "judicial-office",
+        "completed",
+        "2026-07-01T00:00:00.000Z",
+        "2026-07-10T00:00:00.000Z",
+        Some("2026-07-03T00:00:00.000Z"),
+        Some(4),
+        &[
+            opened("2026-07-01T00:00:00.000Z", "police-central"),
+            moved("2026-07-01T01:00:00.000Z", "requested", "accepted"),
+            ("2026-07-02T00:00:00.000Z", "referred", None, None, Some("police-central"), Some("judicial-office")),
+            moved("2026-07-02T01:00:00.000Z", "accepted", "in-progress"),
+            moved("2026-07-03T00:00:00.000Z", "in-progress", "completed"),
+        ],
+    )
+    .await;
+    // C: opened at Q3's first local instant, still open, due in July: overdue ever since.
+    seed_case(
+        &app,
+        "police-central",
+        "requested",
+        "2026-06-30T16:00:00.000Z",
+        "2026-07-05T00:00:00.000Z",
+        None,
+        None,
+        &[opened("2026-06-30T16:00:00.000Z", "police-central")],
+    )
+    .await;
+    // D: opened and closed in Q2, before all this: in no Q3 figure.
+    seed_case(
+        &app,
+        "police-central",
+        "rejected",
+        "2026-06-01T00:00:00.000Z",
+        "2026-06-05T00:00:00.000Z",
+        Some("2026-06-02T00:00:00.000Z"),
+        None,
+        &[
+            opened("2026-06-01T00:00:00.000Z", "police-central"),
+            moved("2026-06-02T00:00:00.000Z", "requested", "rejected"),
+        ],
+    )
+    .await;
+
+    let report = |query: &str| {
+        let (app, admin) = (&app, admin.clone());
+        let path = format!("/api/v1/admin/reports?{query}");
+        async move {
+            let answer = app.client.get(&path, Some(&admin)).await;
+            assert_eq!(answer.status, 200, "{path}: {:#}", answer.body);
+            answer.body
+        }
+    };
+    // Q3: counts in CSV order (opened, in, out, closed, open at end, overdue, with due, on time, rated).
+    let q3 = report("period=quarter&date=2026-08-15").await;
+    assert_eq!(q3["period"]["label"], "2026-Q3");
+    let police = row(&q3, "police-central", None);
+    assert_eq!(
+        counts(police),
+        [3, 0, 1, 0, 2, 1, 0, 0, 0],
+        "A, B and C opened; B handed over; A and C open at the end, C overdue"
+    );
+    assert_eq!(police["closure_rate"], 0.0);
+    let judicial = row(&q3, "judicial-office", None);
+    assert_eq!(counts(judicial), [0, 1, 0, 1, 0, 0, 1, 1, 1]);
+    assert_eq!((judicial["closure_rate"].as_f64(), judicial["on_time_rate"].as_f64()), (Some(1.0), Some(1.0)));
+    assert_eq!(
+        (judicial["median_hours_to_close"].as_f64(), judicial["average_rating"].as_f64()),
+        (Some(48.0), Some(4.0))
+    );
+    assert_eq!(q3["rows"].as_array().unwrap().len(), 4, "each unit's total and its one service: {q3:#}");
+
+    // Q4: A closed at its first instant, on time; C still open and overdue.
+    let q4 = report("period=quarter&date=2026-10-01").await;
+    assert_eq!(counts(row(&q4, "police-central", Some("seeded"))), [0, 0, 0, 1, 1, 1, 1, 1, 0]);
+    // The last local day of Q3 holds A's opening; the first of Q4 its closing.
+    let last_day = report("period=day&date=2026-09-30").await;
+    assert_eq!(row(&last_day, "police-central", None)["opened"], 1);
+    assert_eq!(row(&last_day, "police-central", None)["closed"], 0);
+    let first_day = report("period=day&date=2026-10-01").await;
+    assert_eq!(
+        (
+            row(&first_day, "police-central", None)["opened"].as_u64(),
+            row(&first_day, "police-central", None)["closed"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
+    // Q2 had only D, rejected within it.
+    let q2 = report("period=quarter&date=2026-05-01").await;
+    assert_eq!(counts(row(&q2, "police-central", None)), [1, 0, 0, 1, 0, 0, 1, 1, 0]);
 }
