@@ -669,7 +669,7 @@ async fn case_changes_reach_the_residents_inbox_in_their_language(backend: Backe
         [
             format!("Your case {reference} is now in progress."),
             format!("Your case {reference} is now accepted."),
-            format!("Your case {reference} is now requested."),
+            format!("Your case {reference} has been opened."),
         ]
     );
     for message in english["items"].as_array().unwrap() {

@@ -408,7 +408,7 @@ async fn a_trap_or_a_failure_answer_after_writing_everywhere_keeps_nothing(backe
         app.client.send("GET", "/api/v1/me/inbox", Some(&resident), &[("accept-language", "en")], None).await;
     assert_eq!(
         texts(&messages.body),
-        ["Hello, probe".to_owned(), format!("Your case {} is now requested.", case["reference"].as_str().unwrap())]
+        ["Hello, probe".to_owned(), format!("Your case {} has been opened.", case["reference"].as_str().unwrap())]
     );
 }
 

@@ -4,6 +4,8 @@
 //! profile; sensitive columns are sealed and masked, and every read of
 //! personal data is in the resident's access log.
 
+use std::time::Duration;
+
 use onewindow_tests::{Answer, Backend, Options, TestApp, on_both_backends, plugins_dir};
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -18,6 +20,7 @@ on_both_backends!(
     staff_work_only_on_records_of_their_units_areas,
     a_read_stays_in_the_access_log_when_the_request_fails,
     a_filter_on_a_personal_column_is_a_read,
+    a_hidden_entry_comes_back_on_its_date,
 );
 
 const ID_AYGUL: &str = "11010519491231002X";
@@ -942,4 +945,39 @@ async fn a_filter_on_a_personal_column_is_a_read(backend: Backend) {
     assert_eq!(log.len(), 1, "{log:#?}");
     assert_eq!(log[0]["fields"], json!(["phone (filter)"]));
     assert_eq!(log[0]["unit"], "partner-gas");
+}
+
+/// Hiding is "until a date": once it passes, the resident sees the entry.
+/// (This test is about a date, so it waits for one: three seconds ahead,
+/// polled with a bound.)
+async fn a_hidden_entry_comes_back_on_its_date(backend: Backend) {
+    let app = spawn(backend).await;
+    let admin = app.admin_token().await;
+    let (aygul, aygul_id) = app.resident("aygul").await;
+    profile(&app, &aygul, json!({"name": "Aygül Tursun", "area": "east-gate"})).await;
+    let read = json!({"table": "resident_profile", "columns": ["name"]});
+    assert_eq!(
+        rows(&call(&app, "linkage-probe", "/records/select", Some(&aygul), read).await),
+        json!([["Aygül Tursun"]])
+    );
+    let entries = app.client.get(&format!("/api/v1/admin/access-log?resident={aygul_id}"), Some(&admin)).await.body;
+    let id = entries[0]["id"].as_i64().unwrap();
+
+    let until = onewindow::store::timestamp::format(time::OffsetDateTime::now_utc() + time::Duration::seconds(3));
+    let hidden = app
+        .client
+        .post_json(
+            &format!("/api/v1/admin/access-log/{id}/hide"),
+            Some(&admin),
+            &json!({"until": until, "reason": "case 2026-117"}),
+        )
+        .await;
+    assert_eq!(hidden.status, 200, "{:#}", hidden.body);
+    assert_eq!(access_log(&app, &aygul, "en").await.len(), 0, "hidden now");
+    let started = std::time::Instant::now();
+    while access_log(&app, &aygul, "en").await.is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the entry never came back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(onewindow::store::timestamp::now() >= until, "not before its date");
 }

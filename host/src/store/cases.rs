@@ -344,7 +344,7 @@ pub async fn create(tx: &RequestTx, new: NewCase<'_>, actor: CaseActor<'_>) -> R
     let entry = Entry { to_status: Some(CaseStatus::Requested), to_unit: Some(new.unit), ..Entry::new("opened") };
     append_history(tx, id, &opened_at, actor, entry, new.note).await?;
     let case = get(tx, id).await?.ok_or(CaseError::NotFound(id))?;
-    notify_status(tx, &case).await?;
+    notify_opened(tx, &case).await?;
     Ok(case)
 }
 
@@ -675,6 +675,21 @@ async fn append_history(
     )
     .await?;
     Ok(())
+}
+
+/// Tells the resident their case was opened, and its reference.
+async fn notify_opened(tx: &RequestTx, case: &Case) -> Result<(), sqlx::Error> {
+    let message = Message {
+        resident: &case.resident,
+        source: "cases",
+        template: None,
+        zh: format!("您的事项已受理，编号 {}。", case.reference),
+        ug: format!("ئىشىڭىز قوبۇل قىلىندى، نومۇرى {}.", case.reference),
+        en: format!("Your case {} has been opened.", case.reference),
+        case_id: Some(case.id),
+        alert_id: None,
+    };
+    notifications::insert(tx, &message).await.map(|_| ())
 }
 
 /// Tells the resident where their case stands, in their inbox.
