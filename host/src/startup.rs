@@ -18,7 +18,7 @@ use crate::records::tables as record_tables;
 use crate::registry::{Installer, first_party};
 use crate::runtime::{ArtifactCache, Runtime};
 use crate::store::accounts::{self, NewAccount, Role};
-use crate::store::{Store, areas, unit_grants, units};
+use crate::store::{Store, areas, layout, unit_grants, units};
 
 /// Credentials of an admin created on first start, to show once.
 #[derive(Debug, Clone)]
@@ -47,6 +47,7 @@ impl Application {
         );
 
         let store = Store::connect(&config.database_url(), config.max_connections).await?;
+        layout::move_plugin_tables_to_data_side(&store, &config.database_url()).await?;
         units::seed_defaults(&store).await?;
         areas::seed_defaults(&store).await?;
         unit_grants::seed_defaults(&store).await?;

@@ -23,6 +23,7 @@ pub mod areas;
 pub mod cases;
 pub mod consents;
 pub mod dialect;
+pub mod layout;
 pub mod notifications;
 pub mod plugin_tables;
 pub mod plugins;
