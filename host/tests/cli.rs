@@ -275,3 +275,30 @@ async fn partners_and_admins_govern_plugins_from_the_command_line() {
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     tokio::task::spawn_blocking(move || server.wait()).await.unwrap().unwrap();
 }
+
+#[test]
+fn plugin_check_reports_every_fault_at_once_without_a_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = fixture_dir(dir.path(), "0.1.0");
+    let (ok, out, err) = cli(dir.path(), &["plugin", "check", good.to_str().unwrap()], "");
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("misbehaving 0.1.0") && out.contains("the upload would be accepted"), "{out}");
+
+    // A manifest wrong in four places and a component that is not one.
+    let manifest = std::fs::read_to_string(good.join("plugin.toml"))
+        .unwrap()
+        .replace("id = \"misbehaving\"", "id = \"Not An Id\"")
+        .replace("version = \"0.1.0\"", "version = \"one\"")
+        .replace("service@0.1.0", "service@0.9.0")
+        .replace("memory-mb = 16", "memory-mb = 0");
+    std::fs::write(good.join("plugin.toml"), manifest).unwrap();
+    std::fs::write(good.join("plugin.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let (ok, _, err) = cli(dir.path(), &["plugin", "check", good.to_str().unwrap()], "");
+    assert!(!ok, "a broken plugin fails the check");
+    for field in ["plugin.toml: id:", "plugin.toml: version:", "plugin.toml: world:", "plugin.toml: limits.memory-mb:"]
+    {
+        assert!(err.contains(field), "{field} missing from: {err}");
+    }
+    assert!(err.contains("plugin.wasm: this is a core WebAssembly module"), "{err}");
+    assert!(err.contains("5 fault(s)"), "{err}");
+}

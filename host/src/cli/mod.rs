@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+pub(crate) mod check;
 mod client;
 mod remote;
 

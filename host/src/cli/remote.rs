@@ -30,6 +30,9 @@ pub struct Remote {
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
+    /// Check a plugin directory (plugin.toml + plugin.wasm) locally, as an
+    /// upload would be checked, reporting every fault at once.
+    Check { dir: PathBuf },
     /// Upload a plugin version: a directory with plugin.toml and plugin.wasm.
     Upload { dir: PathBuf },
     /// List plugins (an admin sees all; staff see their unit's).
@@ -45,9 +48,13 @@ pub enum PluginCommand {
         /// The sha256 being approved (default: the pending upload's, printed).
         #[arg(long)]
         sha256: Option<String>,
-        /// A grant: `log`, or `data:table1,table2`. Repeat; omit to grant everything requested.
+        /// A grant: `log`, `data:table1,table2`, `records:TABLE:OP:COLUMN,TABLE:rows:SCOPE`,
+        /// `cases:KIND:UNIT`. Repeat; omit to grant everything requested.
         #[arg(long = "grant")]
         grants: Vec<String>,
+        /// The written reason for a `records` grant of every row (`TABLE:rows:all`).
+        #[arg(long)]
+        reason: Option<String>,
         /// Memory limit in MiB (at most what was requested).
         #[arg(long)]
         memory_mb: Option<u32>,
@@ -221,9 +228,14 @@ fn parse_grant(text: &str) -> Value {
 
 /// `onewindow plugin ...`.
 pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()> {
+    // A local check needs no host and no sign-in.
+    if let PluginCommand::Check { dir } = &command {
+        return super::check::run(dir);
+    }
     let client = Client::new(remote.url.clone(), remote.token.clone())?;
     let admin = |id: &str, what: &str| format!("/api/v1/admin/plugins/{id}/{what}");
     let result = match command {
+        PluginCommand::Check { .. } => unreachable!("handled above"),
         PluginCommand::Upload { dir } => {
             let manifest = std::fs::read_to_string(dir.join("plugin.toml"))
                 .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("plugin.toml").display()))?;
@@ -311,7 +323,7 @@ pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()
             });
             return Ok(());
         }
-        PluginCommand::Approve { id, version, sha256, grants, memory_mb, timeout_ms, max_concurrency } => {
+        PluginCommand::Approve { id, version, sha256, grants, reason, memory_mb, timeout_ms, max_concurrency } => {
             let pending = client.get(&format!("/api/v1/plugins/{id}")).await?;
             let record = pending["versions"]
                 .as_array()
@@ -331,6 +343,18 @@ pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()
             let mut body = json!({ "sha256": sha256 });
             if !grants.is_empty() {
                 body["grants"] = grants.iter().map(|g| parse_grant(g)).collect();
+            }
+            if let Some(reason) = reason {
+                // The reason goes with the `records` grant: everything requested
+                // when no grants were named.
+                if body["grants"].is_null() {
+                    body["grants"] = record["requested"].clone();
+                }
+                for grant in body["grants"].as_array_mut().into_iter().flatten() {
+                    if grant["capability"] == "records" {
+                        grant["reason"] = json!(reason);
+                    }
+                }
             }
             if memory_mb.is_some() || timeout_ms.is_some() || max_concurrency.is_some() {
                 let mut limits = record["requested_limits"].clone();

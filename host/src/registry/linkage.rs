@@ -138,13 +138,17 @@ fn is_name(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
-/// Checks the linkage sections of the manifest of plugin `plugin_id`.
-pub(super) fn check(raw: RawLinkage, plugin_id: &str) -> Result<Linkage, ManifestError> {
-    Ok(Linkage {
-        records: check_records(raw.records)?,
-        case_kinds: check_case_kinds(raw.case_kinds, plugin_id)?,
-        templates: check_templates(raw.templates)?,
-    })
+/// Checks the linkage sections of the manifest of plugin `plugin_id`,
+/// reporting the first fault of each section.
+pub(super) fn check(raw: RawLinkage, plugin_id: &str) -> Result<Linkage, Vec<ManifestError>> {
+    let (records, case_kinds, templates) =
+        (check_records(raw.records), check_case_kinds(raw.case_kinds, plugin_id), check_templates(raw.templates));
+    match (records, case_kinds, templates) {
+        (Ok(records), Ok(case_kinds), Ok(templates)) => Ok(Linkage { records, case_kinds, templates }),
+        (records, case_kinds, templates) => {
+            Err([records.err(), case_kinds.err(), templates.err()].into_iter().flatten().collect())
+        }
+    }
 }
 
 fn check_records(raw: Vec<RawRecordRequest>) -> Result<Vec<RecordRequest>, ManifestError> {

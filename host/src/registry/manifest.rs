@@ -229,25 +229,57 @@ const MAX_TABLES: usize = 32;
 const MAX_COLUMNS: usize = 64;
 
 impl Manifest {
-    /// Parses and checks a manifest.
+    /// Parses and checks a manifest; the first fault is the error.
     pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse_all(text).map_err(|mut faults| faults.remove(0))
+    }
+
+    /// Parses and checks a manifest, reporting every fault found (one per
+    /// field or section; a later section is checked even when an earlier
+    /// one failed), so a partner fixes them all in one go.
+    pub fn parse_all(text: &str) -> Result<Manifest, Vec<ManifestError>> {
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
             let message = e.message().to_owned();
             let field = message.split('`').nth(1).filter(|_| message.contains("field")).unwrap_or("(file)").to_owned();
-            problem(field, message)
+            let at = e
+                .span()
+                .map(|span| format!(" (line {})", text[..span.start].lines().count().max(1)))
+                .unwrap_or_default();
+            vec![problem(field, format!("{message}{at}"))]
         })?;
-        let id = PluginId::parse(&raw.id).map_err(|p| problem("id", p))?;
+        let mut faults = Vec::new();
+        let mut keep = |result: Result<(), ManifestError>| {
+            if let Err(fault) = result {
+                faults.push(fault);
+            }
+        };
+        let id = PluginId::parse(&raw.id).map_err(|p| problem("id", p));
         let version = semver::Version::parse(&raw.version)
-            .map_err(|e| problem("version", format!("not a semantic version: {e}")))?;
-        let world_version = parse_world(&raw.world)?;
-        check_localized("name", &raw.name, 80)?;
-        check_localized("description", &raw.description, 1000)?;
-        let limits = check_limits(raw.limits)?;
-        let tables = check_tables(raw.tables)?;
+            .map_err(|e| problem("version", format!("not a semantic version: {e}")));
+        let world_version = parse_world(&raw.world);
+        keep(check_localized("name", &raw.name, 80));
+        keep(check_localized("description", &raw.description, 1000));
+        let limits = check_limits(raw.limits);
+        let tables = check_tables(raw.tables);
+        let plugin_id = raw.id.clone();
         let linkage = linkage::check(
             linkage::RawLinkage { records: raw.records, case_kinds: raw.case_kinds, templates: raw.templates },
-            id.as_str(),
-        )?;
+            &plugin_id,
+        );
+        let (id, version, world_version, limits, tables, linkage) =
+            match (id, version, world_version, limits, tables, linkage) {
+                (Ok(id), Ok(version), Ok(world), Ok(limits), Ok(tables), Ok(linkage)) if faults.is_empty() => {
+                    (id, version, world, limits, tables, linkage)
+                }
+                (id, version, world, limits, tables, linkage) => {
+                    let mut all: Vec<ManifestError> =
+                        [id.err(), version.err(), world.err()].into_iter().flatten().collect();
+                    all.extend(faults);
+                    all.extend([limits.err(), tables.err()].into_iter().flatten());
+                    all.extend(linkage.err().unwrap_or_default());
+                    return Err(all);
+                }
+            };
         let manifest = Manifest {
             id,
             version,
@@ -259,7 +291,7 @@ impl Manifest {
             tables,
             linkage,
         };
-        manifest.check_capabilities()?;
+        manifest.check_capabilities().map_err(|fault| vec![fault])?;
         Ok(manifest)
     }
 

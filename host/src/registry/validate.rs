@@ -65,28 +65,39 @@ pub fn check_bytes(bytes: &[u8]) -> Result<(), ValidationError> {
     Ok(())
 }
 
-/// Checks every import of `component` against the allowed set.
+/// Checks every import of `component` against the allowed set; the first
+/// fault is the error.
 pub fn check_imports(engine: &Engine, component: &Component) -> Result<(), ValidationError> {
+    match import_faults(engine, component).into_iter().next() {
+        Some(fault) => Err(fault),
+        None => Ok(()),
+    }
+}
+
+/// Every import of `component` outside the allowed set, in order.
+pub fn import_faults(engine: &Engine, component: &Component) -> Vec<ValidationError> {
+    let mut faults = Vec::new();
     for (name, _) in component.component_type().imports(engine) {
         let (interface, version) = name.split_once('@').unwrap_or((name, ""));
         if let Some(rest) = interface.strip_prefix(PLATFORM_PACKAGE).and_then(|r| r.strip_prefix('/')) {
             let known = matches!(rest, "types" | "data" | "log" | "records" | "cases" | "notify");
             if !known {
-                return Err(ValidationError::ForbiddenImport(name.to_owned()));
+                faults.push(ValidationError::ForbiddenImport(name.to_owned()));
+                continue;
             }
             let supported = semver::Version::parse(version).is_ok_and(|v| is_supported_world_version(&v));
             if !supported {
-                return Err(ValidationError::UnsupportedVersion {
+                faults.push(ValidationError::UnsupportedVersion {
                     import: interface.to_owned(),
                     found: if version.is_empty() { "(none)".into() } else { version.to_owned() },
                     supported: supported_world_versions(),
                 });
             }
         } else if !ALLOWED_WASI.iter().any(|allowed| interface.starts_with(allowed)) {
-            return Err(ValidationError::ForbiddenImport(name.to_owned()));
+            faults.push(ValidationError::ForbiddenImport(name.to_owned()));
         }
     }
-    Ok(())
+    faults
 }
 
 /// The first line of an error text (wasmtime appends backtraces).

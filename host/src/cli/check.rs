@@ -1,0 +1,76 @@
+//! `onewindow plugin check DIR`: the validation an upload goes through,
+//! run locally and without a platform, reporting every fault at once.
+
+use std::path::Path;
+
+use wasmtime::component::Component;
+
+use crate::config::RuntimeConfig;
+use crate::registry::Manifest;
+use crate::registry::validate::{self, ValidationError};
+use crate::runtime::{engine, state};
+
+/// Checks `dir/plugin.toml` and `dir/plugin.wasm`; prints what it found and
+/// fails when anything would be refused at upload.
+pub fn run(dir: &Path) -> anyhow::Result<()> {
+    let mut faults: Vec<String> = Vec::new();
+    let manifest_path = dir.join("plugin.toml");
+    match std::fs::read_to_string(&manifest_path) {
+        Err(e) => faults.push(format!("{}: {e}", manifest_path.display())),
+        Ok(text) => match Manifest::parse_all(&text) {
+            Ok(manifest) => println!(
+                "plugin.toml: {} {} for world {}, asking for {}",
+                manifest.id,
+                manifest.version,
+                manifest.world_version,
+                if manifest.capabilities.is_empty() { "nothing".into() } else { manifest.capabilities.join(", ") }
+            ),
+            Err(errors) => faults.extend(errors.iter().map(ToString::to_string)),
+        },
+    }
+    let wasm_path = dir.join("plugin.wasm");
+    match std::fs::read(&wasm_path) {
+        Err(e) => faults.push(format!("{}: {e}", wasm_path.display())),
+        Ok(bytes) => match component_faults(&bytes) {
+            Ok(found) if found.is_empty() => println!("plugin.wasm: {} bytes, links to this host", bytes.len()),
+            Ok(found) => faults.extend(found.iter().map(|f| format!("plugin.wasm: {f}"))),
+            Err(e) => faults.push(format!("plugin.wasm: {e:#}")),
+        },
+    }
+    if faults.is_empty() {
+        println!("ok: the upload would be accepted");
+        return Ok(());
+    }
+    for fault in &faults {
+        eprintln!("refused: {fault}");
+    }
+    anyhow::bail!("{} fault(s): fix them and check again", faults.len())
+}
+
+/// What the upload's component checks would refuse.
+fn component_faults(bytes: &[u8]) -> anyhow::Result<Vec<ValidationError>> {
+    if let Err(fault) = validate::check_bytes(bytes) {
+        return Ok(vec![fault]);
+    }
+    // One instance slot: nothing runs here, the engine only compiles and links.
+    let engine = engine::build(&RuntimeConfig { pool_instances: 1, ..RuntimeConfig::default() })?;
+    let component = match Component::from_binary(&engine, bytes) {
+        Ok(component) => component,
+        Err(e) => {
+            let message = validate::first_line(&format!("{e:#}"));
+            return Ok(vec![ValidationError::InvalidComponent(message)]);
+        }
+    };
+    let mut faults = validate::import_faults(&engine, &component);
+    if faults.is_empty() {
+        let linker = state::linker(&engine)?;
+        let linked = linker
+            .instantiate_pre(&component)
+            .map_err(|e| anyhow::anyhow!("{e:#}"))
+            .and_then(|pre| crate::wit::ServicePre::new(pre).map_err(|e| anyhow::anyhow!("{e:#}")));
+        if let Err(e) = linked {
+            faults.push(ValidationError::WrongWorld(validate::first_line(&format!("{e:#}"))));
+        }
+    }
+    Ok(faults)
+}
