@@ -20,7 +20,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::bindings::onewindow::platform::data as wit;
-use crate::error::Error;
+use crate::error::{Error, is_ungranted, service_bug};
 
 pub use crate::bindings::onewindow::platform::types::Error as DataError;
 pub use wit::Value;
@@ -455,16 +455,72 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 }
 
 /// A failed data call answers like the host would: the caller learns that
-/// the service failed, not how its storage works.
+/// the service failed, not how its storage works. An invalid call, or one
+/// on a table the service was not granted, is the service's own bug: the
+/// caller gets a generic 500 and the detail goes to the plugin's log.
 impl From<DataError> for Error {
     fn from(error: DataError) -> Self {
-        match error {
-            DataError::NotFound(m) => Error::not_found(m),
-            DataError::Conflict(m) => Error::conflict(m),
-            DataError::AccessDenied(m) => Error::forbidden(m),
-            DataError::QuotaExceeded(m) => Error::new(429, "too-many-requests", "Too many requests", m),
-            DataError::Unavailable(m) => Error::new(503, "service-unavailable", "Service unavailable", m),
-            DataError::Invalid(m) => Error::internal(format!("the service made an invalid data call: {m}")),
+        from_data_error(error, crate::log::error)
+    }
+}
+
+fn from_data_error(error: DataError, log: impl FnOnce(&str)) -> Error {
+    match error {
+        DataError::NotFound(m) => Error::not_found(m),
+        DataError::Conflict(m) => Error::conflict(m),
+        DataError::AccessDenied(m) if !is_ungranted(&m) => Error::forbidden(m),
+        DataError::AccessDenied(m) => service_bug(&format!("data call refused: {m}"), log),
+        DataError::QuotaExceeded(m) => Error::new(429, "too-many-requests", "Too many requests", m),
+        DataError::Unavailable(m) => Error::new(503, "service-unavailable", "Service unavailable", m),
+        DataError::Invalid(m) => service_bug(&format!("invalid data call: {m}"), log),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::SERVICE_FAILED;
+
+    fn mapped(error: DataError) -> (Error, Vec<String>) {
+        let mut logged = Vec::new();
+        let answer = from_data_error(error, |line| logged.push(line.to_owned()));
+        (answer, logged)
+    }
+
+    #[test]
+    fn the_services_own_bugs_are_a_generic_500_with_the_detail_logged() {
+        for error in [
+            DataError::Invalid("table `notes` has no column `no_such_column`".into()),
+            DataError::AccessDenied("table `notes` is not granted to plugin water-notes".into()),
+            DataError::AccessDenied("`cases` is not granted to residence-permit".into()),
+        ] {
+            let (answer, logged) = mapped(error);
+            assert_eq!((answer.status(), answer.detail()), (500, SERVICE_FAILED));
+            assert_eq!(logged.len(), 1);
+            assert!(logged[0].contains(" is not granted to ") || logged[0].contains("no column"), "{logged:?}");
+        }
+    }
+
+    #[test]
+    fn the_callers_faults_keep_their_status_and_log_nothing() {
+        for (error, status) in [
+            (DataError::NotFound("no row 7".into()), 404),
+            (DataError::Conflict("`code` is taken".into()), 409),
+            (DataError::AccessDenied("a row outside the caller's scope".into()), 403),
+            (
+                DataError::AccessDenied(
+                    "case RP-7 is now with unit `community-east`, which this service is not granted for `permit` cases"
+                        .into(),
+                ),
+                403,
+            ),
+            (DataError::QuotaExceeded("too many rows".into()), 429),
+            (DataError::Unavailable("try again".into()), 503),
+        ] {
+            let (answer, logged) = mapped(error);
+            assert_eq!(answer.status(), status, "{answer}");
+            assert_ne!(answer.detail(), SERVICE_FAILED);
+            assert!(logged.is_empty());
         }
     }
 }

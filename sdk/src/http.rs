@@ -3,7 +3,9 @@
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::bindings::onewindow::platform::types as wit;
+use crate::body::BodyFields;
 use crate::error::{Error, FieldError, Result};
+use crate::language::Language;
 
 pub use wit::{Caller, Role, UnitKind};
 
@@ -95,8 +97,55 @@ impl Request {
     /// The body parsed as JSON into `T`.
     ///
     /// Unreadable JSON answers 400; JSON of the wrong shape (a missing field,
-    /// a wrong type) answers 422 naming the field.
+    /// a wrong type) answers 422 naming the field. Serde stops at the first
+    /// bad field: to report every one, read with [`Request::body_fields`].
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_path_to_error::deserialize(self.json_value()?).map_err(|error| {
+            let path = error.path().to_string();
+            Error::validation(vec![field_error(path, error.inner())])
+        })
+    }
+
+    /// The body as a JSON object to read field by field, reporting every
+    /// missing or malformed field at once (see [`BodyFields`]).
+    ///
+    /// Unreadable JSON, or JSON that is not an object, answers 400; a
+    /// content type other than JSON answers 415, as [`Request::json`].
+    ///
+    /// ```no_run
+    /// # use onewindow_sdk::prelude::*;
+    /// fn rename(req: &Request) -> Result<Response> {
+    ///     let mut body = req.body_fields()?;
+    ///     let name = body.required_text("name");
+    ///     let note = body.optional_text("note");
+    ///     body.deny_unknown();
+    ///     body.finish()?;
+    ///     Ok(Response::json(200, &serde_json::json!({ "name": name, "note": note })))
+    /// }
+    /// ```
+    pub fn body_fields(&self) -> Result<BodyFields> {
+        BodyFields::from_value(self.json_value()?)
+    }
+
+    /// The caller's language from the `accept-language` header: the
+    /// highest-weighted of Chinese, Uyghur and English, Chinese by default
+    /// (the same choice the host makes for its own pages).
+    ///
+    /// ```no_run
+    /// # use onewindow_sdk::prelude::*;
+    /// fn greet(req: &Request) -> Result<Response> {
+    ///     let language = req.language();
+    ///     let hello = Localized { zh: "你好", ug: "ياخشىمۇسىز", en: "Hello" }.pick(language);
+    ///     Ok(Response::json(200, &serde_json::json!({ "text": hello, "dir": language.direction() }))
+    ///         .with_header("content-language", language.tag()))
+    /// }
+    /// ```
+    pub fn language(&self) -> Language {
+        Language::from_accept_language(self.header("accept-language").unwrap_or_default())
+    }
+
+    /// The body as a JSON value: 415 for a non-JSON content type, 400 when unreadable.
+    fn json_value(&self) -> Result<serde_json::Value> {
         if let Some(content_type) = self.header("content-type") {
             let essence = content_type.split(';').next().unwrap_or_default().trim();
             if !essence.eq_ignore_ascii_case("application/json") && !essence.ends_with("+json") {
@@ -108,13 +157,24 @@ impl Request {
                 ));
             }
         }
-        // Syntax errors first (400), then shape errors with their path (422).
-        let value: serde_json::Value = serde_json::from_slice(&self.inner.body)
-            .map_err(|e| Error::bad_request(format!("request body is not valid JSON: {e}")))?;
-        serde_path_to_error::deserialize(value).map_err(|error| {
-            let path = error.path().to_string();
-            Error::validation(vec![field_error(path, error.inner())])
-        })
+        serde_json::from_slice(&self.inner.body)
+            .map_err(|e| Error::bad_request(format!("request body is not valid JSON: {e}")))
+    }
+
+    /// A request for unit tests: a GET of `/` with `query`, `headers` and `body`.
+    #[cfg(test)]
+    pub(crate) fn for_test(query: &str, headers: &[(&str, &str)], body: &str) -> Self {
+        let headers = headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
+        let inner = wit::Request {
+            method: "GET".into(),
+            path: "/".into(),
+            query: query.into(),
+            headers,
+            body: body.as_bytes().to_vec(),
+            request_id: "test".into(),
+            caller: None,
+        };
+        Request::new(inner, Vec::new())
     }
 }
 
@@ -235,7 +295,45 @@ fn percent_decode(input: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::percent_decode;
+    use super::{Request, percent_decode};
+    use crate::language::Language;
+
+    #[test]
+    fn json_keeps_stopping_at_the_first_bad_field() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Two {
+            a: String,
+            b: u32,
+        }
+        let error = Request::for_test("", &[], r#"{"a": 1, "b": "x"}"#).json::<Two>().unwrap_err();
+        assert_eq!(error.status(), 422);
+        assert_eq!(error.field_errors().len(), 1);
+        assert_eq!(error.field_errors()[0].field, "a");
+        let ok = Request::for_test("", &[], r#"{"a": "x", "b": 2}"#).json::<Two>().unwrap();
+        assert_eq!((ok.a.as_str(), ok.b), ("x", 2));
+    }
+
+    #[test]
+    fn body_fields_needs_a_json_object_of_json_content() {
+        assert_eq!(Request::for_test("", &[], "not json").body_fields().unwrap_err().status(), 400);
+        assert_eq!(Request::for_test("", &[], "[1]").body_fields().unwrap_err().status(), 400);
+        let text = Request::for_test("", &[("content-type", "text/plain")], "{}");
+        assert_eq!(text.body_fields().unwrap_err().status(), 415);
+        let mut body = Request::for_test("", &[("content-type", "application/json")], r#"{"a": 1, "b": "x"}"#)
+            .body_fields()
+            .unwrap();
+        assert_eq!(body.required_text("a"), None);
+        assert_eq!(body.required_u32("b"), None);
+        assert_eq!(body.finish().unwrap_err().field_errors().len(), 2, "both faults at once");
+    }
+
+    #[test]
+    fn language_comes_from_accept_language() {
+        assert_eq!(Request::for_test("", &[], "").language(), Language::Zh);
+        let uyghur = Request::for_test("", &[("accept-language", "en;q=0.5, ug-CN")], "");
+        assert_eq!(uyghur.language(), Language::Ug);
+    }
 
     #[test]
     fn decodes_percent_escapes_and_plus() {

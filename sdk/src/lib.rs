@@ -77,27 +77,37 @@
 //! onewindow_sdk::export!(GuestBook);
 //! ```
 
+mod body;
 pub mod cases;
 pub mod data;
 mod error;
 mod http;
+mod language;
 pub mod log;
 pub mod notify;
+mod page;
 pub mod records;
 mod router;
 pub mod time;
+mod transitions;
+pub mod validate;
 
+pub use body::BodyFields;
 pub use data::{DataError, Filter, Row, RowRef, Rows, Value, table};
 pub use error::{Error, FieldError, FieldErrors, Result};
 pub use http::{Caller, Request, Response, Role, UnitKind};
+pub use language::{Language, Localized};
+pub use page::Page;
 pub use records::record;
 pub use router::Router;
+pub use transitions::Transitions;
 
 /// Everything a service usually needs, in one `use`.
 pub mod prelude {
     pub use crate::data::Filter;
     pub use crate::{
-        Caller, Error, FieldErrors, Request, Response, Result, Role, Router, Service, UnitKind, record, table,
+        BodyFields, Caller, Error, FieldErrors, Language, Localized, Page, Request, Response, Result, Role, Router,
+        Service, Transitions, UnitKind, record, table,
     };
 }
 
@@ -109,7 +119,7 @@ pub mod prelude {
 pub mod bindings {
     wit_bindgen::generate!({
         world: "service",
-        path: "../wit",
+        path: "wit",
         pub_export_macro: true,
         export_macro_name: "export_service_world",
         default_bindings_module: "onewindow_sdk::bindings",

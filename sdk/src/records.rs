@@ -27,7 +27,7 @@
 use crate::bindings::onewindow::platform::data as wit_data;
 use crate::bindings::onewindow::platform::records as wit;
 use crate::data::{Filter, Row, Rows, Value};
-use crate::error::Error;
+use crate::error::{Error, is_ungranted, service_bug};
 
 pub use wit::{FieldProvenance, RecordsError};
 
@@ -159,16 +159,80 @@ impl RecordUpdate {
     }
 }
 
+/// A refused records call answers like the host would. An invalid call, or
+/// one outside the service's grant (a table, column or operation it was not
+/// granted), is the service's own bug: the caller gets a generic 500 and the
+/// detail goes to the plugin's log. A missing consent is a 403
+/// `consent-required`; a row outside the caller's scope stays a 403.
 impl From<RecordsError> for Error {
     fn from(error: RecordsError) -> Self {
-        match error {
-            RecordsError::NotFound(m) => Error::not_found(m),
-            RecordsError::Conflict(m) => Error::conflict(m),
-            RecordsError::AccessDenied(m) => Error::forbidden(m),
-            RecordsError::ConsentRequired(m) => Error::new(403, "consent-required", "Consent required", m),
-            RecordsError::QuotaExceeded(m) => Error::new(429, "too-many-requests", "Too many requests", m),
-            RecordsError::Unavailable(m) => Error::new(503, "service-unavailable", "Service unavailable", m),
-            RecordsError::Invalid(m) => Error::internal(format!("the service made an invalid records call: {m}")),
+        from_records_error(error, crate::log::error)
+    }
+}
+
+fn from_records_error(error: RecordsError, log: impl FnOnce(&str)) -> Error {
+    match error {
+        RecordsError::NotFound(m) => Error::not_found(m),
+        RecordsError::Conflict(m) => Error::conflict(m),
+        RecordsError::AccessDenied(m) if !is_ungranted(&m) => Error::forbidden(m),
+        RecordsError::AccessDenied(m) => service_bug(&format!("records call refused: {m}"), log),
+        RecordsError::ConsentRequired(m) => Error::new(403, "consent-required", "Consent required", m),
+        RecordsError::QuotaExceeded(m) => Error::new(429, "too-many-requests", "Too many requests", m),
+        RecordsError::Unavailable(m) => Error::new(503, "service-unavailable", "Service unavailable", m),
+        RecordsError::Invalid(m) => service_bug(&format!("invalid records call: {m}"), log),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::SERVICE_FAILED;
+
+    fn mapped(error: RecordsError) -> (Error, Vec<String>) {
+        let mut logged = Vec::new();
+        let answer = from_records_error(error, |line| logged.push(line.to_owned()));
+        (answer, logged)
+    }
+
+    #[test]
+    fn ungranted_or_invalid_calls_are_a_generic_500_with_the_detail_logged() {
+        for error in [
+            RecordsError::Invalid("shared table `resident_profile` has no column `shoe_size`".into()),
+            RecordsError::AccessDenied("column `id_number` of `resident_profile` is not granted for read".into()),
+            RecordsError::AccessDenied("`update` on shared table `resident_profile` is not granted".into()),
+            RecordsError::AccessDenied("`records` is not granted to this plugin".into()),
+            RecordsError::AccessDenied(
+                "column `household` of `resident_profile` is not granted, so it cannot be filtered on".into(),
+            ),
+            RecordsError::AccessDenied("column `gender` is not granted for read".into()),
+        ] {
+            let (answer, logged) = mapped(error.clone());
+            assert_eq!((answer.status(), answer.detail()), (500, SERVICE_FAILED), "{error:?}");
+            assert_eq!(logged.len(), 1);
+            assert!(logged[0].contains('`'), "the detail is logged: {logged:?}");
+        }
+    }
+
+    #[test]
+    fn the_callers_situation_keeps_its_answer_and_logs_nothing() {
+        for (error, status, kind) in [
+            (RecordsError::NotFound("no row 3".into()), 404, "not-found"),
+            (RecordsError::Conflict("changed".into()), 409, "conflict"),
+            (RecordsError::ConsentRequired("consent to water".into()), 403, "consent-required"),
+            (RecordsError::AccessDenied("unit `police-east` does not serve that area".into()), 403, "forbidden"),
+            (
+                RecordsError::AccessDenied("a `caller` scope cannot write another resident's row".into()),
+                403,
+                "forbidden",
+            ),
+            (RecordsError::QuotaExceeded("slow down".into()), 429, "too-many-requests"),
+            (RecordsError::Unavailable("down".into()), 503, "service-unavailable"),
+        ] {
+            let (answer, logged) = mapped(error);
+            assert_eq!(answer.status(), status);
+            let body: serde_json::Value = serde_json::from_slice(answer.into_response("r").body()).unwrap();
+            assert_eq!(body["type"], format!("urn:onewindow:problem:{kind}"));
+            assert!(logged.is_empty());
         }
     }
 }

@@ -493,6 +493,16 @@ fn check_tables(raw: Vec<RawTable>) -> Result<Vec<TableDef>, ManifestError> {
 
 #[cfg(test)]
 mod tests {
+    /// The SDK carries a copy of the contract so partners can build without
+    /// this repository; it must be the contract the host implements.
+    #[test]
+    fn the_sdk_carries_the_platforms_wit() {
+        let platform = include_str!("../../../wit/platform.wit");
+        let sdk = include_str!("../../../sdk/wit/platform.wit");
+        assert!(platform == sdk, "sdk/wit/platform.wit differs from wit/platform.wit: copy it over");
+        assert!(platform.contains(&format!("package onewindow:platform@{PLATFORM_VERSION};")));
+    }
+
     use super::*;
 
     const GOOD: &str = r#"

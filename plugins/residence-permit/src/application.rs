@@ -57,7 +57,7 @@ impl NewApplication {
         let mut problems = FieldErrors::new();
         self.full_name = self.full_name.trim().to_owned();
         self.current_address = self.current_address.trim().to_owned();
-        self.id_number = self.id_number.trim().to_ascii_uppercase();
+        self.id_number = self.id_number.trim().to_owned();
         self.phone = self.phone.trim().to_owned();
         self.employer_or_school = self.employer_or_school.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
 
@@ -81,20 +81,17 @@ impl NewApplication {
 
         let name_len = self.full_name.chars().count();
         problems.check((1..=64).contains(&name_len), "full_name", "must be 1 to 64 characters");
-        problems.check(
-            is_valid_id_number(&self.id_number),
-            "id_number",
-            "must be an 18-character resident ID number with a valid check digit",
-        );
+        if let Some(id_number) = problems.id_number("id_number", &self.id_number) {
+            self.id_number = id_number;
+        }
         let address_len = self.current_address.chars().count();
         problems.check((5..=200).contains(&address_len), "current_address", "must be 5 to 200 characters");
-        match Date::parse(&self.arrival_date) {
-            None => problems.add("arrival_date", "must be a date written YYYY-MM-DD"),
-            Some(date) if date > today => problems.add("arrival_date", "must not be in the future"),
-            Some(_) => {}
+        if let Some(arrival) = problems.date("arrival_date", &self.arrival_date) {
+            problems.check(arrival <= today, "arrival_date", "must not be in the future");
+            self.arrival_date = arrival.to_string();
         }
-        if !REASONS.contains(&self.reason.as_str()) {
-            problems.add("reason", format!("must be one of {}", REASONS.join(", ")));
+        if let Some(reason) = problems.one_of("reason", &self.reason, &REASONS) {
+            self.reason = reason.to_owned();
         }
         match &self.employer_or_school {
             None if self.reason == "work" || self.reason == "study" => {
@@ -105,30 +102,12 @@ impl NewApplication {
             }
             _ => {}
         }
-        problems.check(is_valid_phone(&self.phone), "phone", "must be a phone number of 7 to 15 digits");
+        // The phone is kept as the resident wrote it (it goes back to the
+        // shared profile that way); only its form is checked.
+        problems.phone("phone", &self.phone);
         problems.into_result()?;
         Ok(self)
     }
-}
-
-/// A mainland resident ID number: 17 digits and a check character
-/// (ISO 7064 MOD 11-2, as GB 11643-1999 specifies).
-pub fn is_valid_id_number(id: &str) -> bool {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: &[u8; 11] = b"10X98765432";
-    let bytes = id.as_bytes();
-    if bytes.len() != 18 || !bytes[..17].iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let sum: u32 = bytes[..17].iter().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
-    CHECK[(sum % 11) as usize] == bytes[17]
-}
-
-/// Digits with optional spaces or hyphens and an optional leading `+`.
-fn is_valid_phone(phone: &str) -> bool {
-    let body = phone.strip_prefix('+').unwrap_or(phone);
-    let digits = body.chars().filter(char::is_ascii_digit).count();
-    body.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-') && (7..=15).contains(&digits)
 }
 
 /// The statuses staff may move an application to from `from`.
@@ -180,6 +159,36 @@ mod tests {
         let error = bad.validate(Date::parse("2026-11-26").unwrap()).unwrap_err();
         let fields: Vec<_> = error.field_errors().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["full_name", "id_number", "arrival_date", "reason", "phone"]);
+    }
+
+    #[test]
+    fn arrival_may_be_today_in_the_city_but_not_tomorrow() {
+        let today = Date::parse("2026-11-26").unwrap();
+        let arrived_today = NewApplication { arrival_date: "2026-11-26".into(), ..valid() };
+        assert!(arrived_today.validate(today).is_ok());
+        let error = NewApplication { arrival_date: "2026-11-27".into(), ..valid() }.validate(today).unwrap_err();
+        let messages: Vec<_> = error.field_errors().iter().map(|e| (e.field.as_str(), e.message.as_str())).collect();
+        assert_eq!(messages, [("arrival_date", "must not be in the future")]);
+    }
+
+    #[test]
+    fn loose_dates_and_foreign_or_garbled_phones_are_refused() {
+        let bad = NewApplication { arrival_date: "2026-+3-+1".into(), phone: "+44 20 7946 0958".into(), ..valid() };
+        let error = bad.validate(Date::parse("2026-11-26").unwrap()).unwrap_err();
+        let fields: Vec<_> = error.field_errors().iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["arrival_date", "phone"]);
+        assert_eq!(error.field_errors()[0].message, "must be a date written YYYY-MM-DD");
+    }
+
+    #[test]
+    fn landlines_are_phones_and_are_kept_as_written() {
+        let checked = NewApplication { phone: " 0991-4567890 ".into(), ..valid() }
+            .validate(Date::parse("2026-11-26").unwrap())
+            .unwrap();
+        assert_eq!(checked.phone, "0991-4567890");
+        let mobile =
+            NewApplication { phone: "139 0013 9000".into(), ..valid() }.validate(Date::parse("2026-11-26").unwrap());
+        assert_eq!(mobile.unwrap().phone, "139 0013 9000", "the shared profile keeps the resident's spacing");
     }
 
     #[test]

@@ -4,7 +4,6 @@
 
 use onewindow_sdk::prelude::*;
 use onewindow_sdk::time::{Date, now_rfc3339};
-use serde::Deserialize;
 
 use crate::application::{Application, NewApplication, TABLE, WITHDRAWABLE, staff_transitions};
 use crate::shared;
@@ -59,14 +58,14 @@ pub fn apply(req: &Request) -> Result<Response> {
 }
 
 /// `GET /applications`: a resident's own, or (police staff) everyone's,
-/// optionally `?status=`, paginated with `?limit=` (≤ 100) and `?offset=`.
+/// optionally `?status=`, paginated with `?limit=` (1 to 100, default 20)
+/// and `?offset=`.
 pub fn list(req: &Request) -> Result<Response> {
     let caller = req.require_caller()?;
-    let limit = number_param(req, "limit", 20)?.clamp(1, 100);
-    let offset = number_param(req, "offset", 0)?;
+    let page = Page::from_request(req, 20, 100)?;
     let status = req.query_param("status");
 
-    let mut query = table(TABLE).all().order_by_desc("id").limit(limit).offset(offset);
+    let mut query = table(TABLE).all().order_by_desc("id").limit(page.limit).offset(page.offset);
     let mut count = table(TABLE).count();
     if is_police_staff(caller) {
         // Staff see every application.
@@ -82,7 +81,7 @@ pub fn list(req: &Request) -> Result<Response> {
     }
     let items: Vec<Application> = query.fetch()?.deserialize()?;
     let total = count.execute()?;
-    Ok(Response::json(200, &serde_json::json!({ "items": items, "total": total, "limit": limit, "offset": offset })))
+    Ok(page.respond(&items, total))
 }
 
 /// `GET /applications/{id}`
@@ -114,31 +113,23 @@ pub fn withdraw(req: &Request) -> Result<Response> {
     Ok(Response::json(200, &load(req, id)?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Transition {
-    to: String,
-    #[serde(default)]
-    reason: Option<String>,
-}
-
 /// `POST /applications/{id}/transition` `{ "to": "...", "reason": "..." }`:
 /// police staff move an application on.
 pub fn transition(req: &Request) -> Result<Response> {
     let caller = req.require_staff_of(UnitKind::Police)?;
     let id: i64 = req.param_parse("id")?;
-    let Transition { to, reason } = req.json()?;
-    let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    let mut body = req.body_fields()?;
+    let to = body.required_text("to");
+    let reason = body.optional_text("reason");
+    body.deny_unknown();
+    body.finish()?;
+    let to = to.unwrap_or_default();
     let current = load(req, id)?;
 
-    let allowed = staff_transitions(&current.status);
-    if !allowed.contains(&to.as_str()) {
-        let options = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
-        return Err(Error::conflict(format!(
-            "cannot move an application from {} to {to}; allowed: {options}",
-            current.status
-        )));
-    }
+    // The moves are declared in `application::staff_transitions`; the SDK
+    // checks the one row that matters and words the 409.
+    let from = current.status.as_str();
+    Transitions::new(&[(from, staff_transitions(from))]).check(from, &to)?;
     let mut problems = FieldErrors::new();
     problems.check(to != "rejected" || reason.is_some(), "reason", "is required when rejecting");
     problems.check(
@@ -185,16 +176,4 @@ fn load(req: &Request, id: i64) -> Result<Application> {
 
 fn is_police_staff(caller: &Caller) -> bool {
     caller.role == Role::Staff && caller.unit.as_ref().is_some_and(|u| u.kind == UnitKind::Police)
-}
-
-fn number_param(req: &Request, name: &str, default: u32) -> Result<u32> {
-    match req.query_param(name) {
-        None => Ok(default),
-        Some(raw) => raw.parse().map_err(|_| {
-            Error::validation(vec![onewindow_sdk::FieldError {
-                field: name.to_owned(),
-                message: "must be a non-negative whole number".to_owned(),
-            }])
-        }),
-    }
 }
