@@ -306,3 +306,55 @@ fn plugin_check_reports_every_fault_at_once_without_a_platform() {
     assert!(err.contains("plugin.wasm: this is a core WebAssembly module"), "{err}");
     assert!(err.contains("5 fault(s)"), "{err}");
 }
+
+/// Ends a child process when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_serves_one_plugin_with_signed_in_test_callers() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = fixture_dir(dir.path(), "0.1.0");
+    let mut child = KillOnDrop(
+        onewindow()
+            .args(["dev", plugin.to_str().unwrap(), "--listen", "127.0.0.1:0", "--unit", "partner-water"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Wait for what it prints (its address and the two tokens), line by line.
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let (mut base, mut resident, mut staff) = (None, None, None);
+    while resident.is_none() || staff.is_none() || base.is_none() {
+        let line = lines.next().expect("`onewindow dev` printed its tokens before exiting").unwrap();
+        if let Some(rest) = line.split("is serving at ").nth(1) {
+            base = Some(rest.split("/...").next().unwrap().to_owned());
+        }
+        if let Some(token) = line.trim().strip_prefix("RESIDENT=") {
+            resident = Some(token.to_owned());
+        }
+        if let Some(token) = line.trim().strip_prefix("STAFF=") {
+            staff = Some(token.split_whitespace().next().unwrap().to_owned());
+        }
+    }
+    let (base, resident, staff) = (base.unwrap(), resident.unwrap(), staff.unwrap());
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let whoami = |token: String| {
+        let (http, url) = (http.clone(), format!("{base}/whoami"));
+        async move { http.get(url).bearer_auth(token).send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(whoami(resident).await.contains("|resident||dev-resident"), "the resident is signed in");
+    assert!(
+        whoami(staff).await.contains("|staff|partner-water|dev-staff"),
+        "the staff member too, of the unit asked for"
+    );
+    let created = http.post(format!("{base}/notes?body=hello")).send().await.unwrap();
+    assert_eq!(created.status(), 201, "it is installed with everything it asks for");
+}

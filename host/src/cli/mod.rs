@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub(crate) mod check;
 mod client;
+mod dev;
 mod remote;
 
 use remote::{AuditCommand, PluginCommand, Remote, StaffCommand, UnitCommand};
@@ -30,6 +31,18 @@ struct Cli {
 enum Command {
     /// Run the platform.
     Serve(ServeArgs),
+    /// Serve one plugin directory locally, with a throw-away database and a
+    /// signed-in test resident and staff member (tokens printed).
+    Dev {
+        /// A directory with plugin.toml and plugin.wasm.
+        dir: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+        /// The unit of the test staff member.
+        #[arg(long, default_value = "police-central")]
+        unit: String,
+    },
     /// Manage admin accounts directly in the database.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -155,6 +168,7 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
+        Command::Dev { dir, listen, unit } => dev::run(&dir, listen, &unit).await,
         Command::Admin(AdminCommand::Create { config, username, display_name, password_stdin }) => {
             create_admin(config, &username, &display_name, password_stdin).await
         }
