@@ -7,6 +7,7 @@ mod cases;
 mod governance;
 mod inbox_and_figures;
 mod install;
+mod plugin_logs;
 mod portal;
 mod records;
 mod residence_permit;

@@ -8,12 +8,13 @@ use utoipa::ToSchema;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use super::extract::{AuthUser, StaffUser};
+use super::extract::{AuthUser, QueryParams, StaffUser};
 use super::problem::{ApiError, Problem};
 use super::request_id::RequestId;
 use super::state::AppState;
 use crate::registry::validate::MAX_COMPONENT_BYTES;
 use crate::registry::{Context, Registry};
+use crate::runtime::plugin_logs::PluginLogLine;
 use crate::store::accounts::Role;
 use crate::store::plugins::{self, PluginRecord, VersionRecord};
 
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(upload).layer(DefaultBodyLimit::max(MAX_COMPONENT_BYTES + (1 << 20))))
         .routes(routes!(list))
         .routes(routes!(show))
+        .routes(routes!(logs))
 }
 
 /// A plugin with all its versions.
@@ -126,6 +128,41 @@ async fn show(
     }
     let versions = registry.versions_of(&id).await?;
     Ok(axum::Json(PluginView { plugin, versions }))
+}
+
+/// Which lines to read.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LogQuery {
+    /// Only lines after this `seq` (the last one you saw).
+    after: Option<u64>,
+    /// At most this many (1–1000, default 200).
+    limit: Option<usize>,
+}
+
+/// A plugin's recent log lines, what it printed, and how its calls failed
+/// (traps, timeouts, memory kills), oldest first: for the staff of the unit
+/// that owns it, and admins. Kept in this host's memory, the newest 1000
+/// per plugin.
+#[utoipa::path(get, path = "/api/v1/plugins/{id}/logs", tag = "plugins", security(("bearer" = [])),
+    params(("id" = String, Path, description = "plugin id"), LogQuery),
+    responses((status = 200, body = Vec<PluginLogLine>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn logs(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    QueryParams(query): QueryParams<LogQuery>,
+) -> Result<axum::Json<Vec<PluginLogLine>>, ApiError> {
+    let scope = visible_scope(&user)?;
+    let plugin = Registry::new(state.store.clone(), state.runtime.clone()).plugin(&id).await?;
+    if scope.is_some() && plugin.owner_unit.as_deref() != scope {
+        return Err(ApiError::NotFound(format!("there is no plugin {id}")));
+    }
+    let limit = query.limit.unwrap_or(200);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field("limit", "must be 1 to 1000"));
+    }
+    Ok(axum::Json(state.runtime.plugin_logs().read(&id, query.after.unwrap_or(0), limit)))
 }
 
 /// `None` for admins (everything), the unit for staff; residents get 403.

@@ -3,7 +3,10 @@
 
 use wasmtime::component::{HasSelf, Linker};
 
+use std::sync::Arc;
+
 use crate::registry::manifest::PluginId;
+use crate::runtime::plugin_logs::PluginLogs;
 use crate::wit::onewindow::platform::log::{self, Level};
 
 /// Longest message kept, and most lines per request.
@@ -17,12 +20,20 @@ pub struct LogContext {
     request_id: String,
     lines: u32,
     granted: bool,
+    /// Where the plugin's own unit reads its lines.
+    kept: Arc<PluginLogs>,
 }
 
 impl LogContext {
     /// A context for one request; without the grant, lines are dropped.
-    pub fn new(plugin: PluginId, version: semver::Version, request_id: String, granted: bool) -> LogContext {
-        LogContext { plugin, version, request_id, lines: 0, granted }
+    pub fn new(
+        plugin: PluginId,
+        version: semver::Version,
+        request_id: String,
+        granted: bool,
+        kept: Arc<PluginLogs>,
+    ) -> LogContext {
+        LogContext { plugin, version, request_id, lines: 0, granted, kept }
     }
 }
 
@@ -45,6 +56,14 @@ impl log::Host for LogContext {
         }
         let message = truncate(&message, MAX_MESSAGE_BYTES);
         let (plugin, version, request_id) = (self.plugin.as_str(), self.version.to_string(), self.request_id.as_str());
+        let kind = match level {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        };
+        self.kept.push(plugin, &version, request_id, kind, message);
         match level {
             Level::Trace => tracing::trace!(target: "plugin", plugin, version, request_id, "{message}"),
             Level::Debug => tracing::debug!(target: "plugin", plugin, version, request_id, "{message}"),

@@ -39,6 +39,13 @@ pub enum PluginCommand {
     List,
     /// Show a plugin with all its versions.
     Show { id: String },
+    /// A plugin's recent log lines, printed output and failures (your unit's plugins).
+    Logs {
+        id: String,
+        /// Keep printing new lines as they come (checks every second).
+        #[arg(long)]
+        follow: bool,
+    },
     /// The review queue: pending versions, with what they ask for.
     Reviews,
     /// Approve a pending version, granting all it asked for or a subset.
@@ -265,6 +272,31 @@ pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()
                 }
             });
             return Ok(());
+        }
+        PluginCommand::Logs { id, follow } => {
+            let mut after = 0u64;
+            loop {
+                let lines = client.get(&format!("/api/v1/plugins/{id}/logs?after={after}&limit=1000")).await?;
+                for line in lines.as_array().into_iter().flatten() {
+                    after = after.max(line["seq"].as_u64().unwrap_or(after));
+                    if remote.json {
+                        println!("{line}");
+                    } else {
+                        println!(
+                            "{} {} {:<7} {}  {}",
+                            line["at"].as_str().unwrap_or_default(),
+                            line["version"].as_str().unwrap_or_default(),
+                            line["kind"].as_str().unwrap_or_default(),
+                            line["request_id"].as_str().unwrap_or_default(),
+                            line["message"].as_str().unwrap_or_default()
+                        );
+                    }
+                }
+                if !follow {
+                    return Ok(());
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
         }
         PluginCommand::Show { id } => {
             let shown = client.get(&format!("/api/v1/plugins/{id}")).await?;

@@ -17,6 +17,7 @@ use crate::capabilities::records::RecordsContext;
 use crate::records::access_log::{self, Via};
 use crate::records::engine::{Actor, Session};
 use crate::records::sealing::Keyring;
+use crate::runtime::plugin_logs::PluginLogs;
 use crate::store::Store;
 use crate::store::accounts::Role;
 use crate::store::tx::RequestTx;
@@ -59,6 +60,7 @@ pub async fn invoke(
     engine: &Engine,
     store: &Store,
     keyring: &Arc<Keyring>,
+    logs: &Arc<PluginLogs>,
     plugin: &LoadedPlugin,
     invocation: Invocation,
 ) -> Result<Response, InvokeError> {
@@ -92,6 +94,7 @@ pub async fn invoke(
             manifest.version.clone(),
             request_id.clone(),
             grant::allows(plugin.grants(), "log", None),
+            logs.clone(),
         ),
         records: RecordsContext::new(session),
         cases: CasesContext::new(
@@ -126,7 +129,7 @@ pub async fn invoke(
         service.call_handle(&mut wasm_store, &invocation.request).await
     };
     let outcome = tokio::time::timeout(limits.timeout + GRACE, call).await;
-    log_captured_output(wasm_store.data(), manifest.id.as_str(), &request_id);
+    log_captured_output(wasm_store.data(), logs, plugin, &request_id);
     // The reads happened whatever the outcome: log them before anything
     // else, and let no answer out whose reads could not be logged.
     let reads = wasm_store.data_mut().records.take_reads();
@@ -136,9 +139,27 @@ pub async fn invoke(
     })?;
 
     let response = match outcome {
-        Err(_elapsed) => return Err(InvokeError::Timeout(limits.timeout)),
+        Err(_elapsed) => {
+            let failure = InvokeError::Timeout(limits.timeout);
+            logs.push(
+                manifest.id.as_str(),
+                &manifest.version.to_string(),
+                &request_id,
+                "failure",
+                &failure.to_string(),
+            );
+            return Err(failure);
+        }
         Ok(Err(error)) => {
-            return Err(classify_failure(error, wasm_store.data(), &limits, manifest.id.as_str(), &request_id));
+            let failure = classify_failure(error, wasm_store.data(), &limits, manifest.id.as_str(), &request_id);
+            logs.push(
+                manifest.id.as_str(),
+                &manifest.version.to_string(),
+                &request_id,
+                "failure",
+                &failure.to_string(),
+            );
+            return Err(failure);
         }
         Ok(Ok(response)) => response,
     };
@@ -190,13 +211,16 @@ fn check_response(response: &Response, max_body: usize) -> Result<(), InvokeErro
     Ok(())
 }
 
-fn log_captured_output(state: &InstanceState, plugin: &str, request_id: &str) {
+fn log_captured_output(state: &InstanceState, logs: &PluginLogs, loaded: &LoadedPlugin, request_id: &str) {
     let (stdout, stderr) = state.captured_output();
+    let (plugin, version) = (loaded.manifest().id.as_str(), loaded.manifest().version.to_string());
     for line in stdout {
         tracing::info!(target: "plugin", plugin, request_id, stream = "stdout", "{line}");
+        logs.push(plugin, &version, request_id, "stdout", &line);
     }
     for line in stderr {
         tracing::warn!(target: "plugin", plugin, request_id, stream = "stderr", "{line}");
+        logs.push(plugin, &version, request_id, "stderr", &line);
     }
 }
 

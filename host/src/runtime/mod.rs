@@ -6,6 +6,7 @@ pub mod engine;
 pub mod invoke;
 pub mod limits;
 pub mod loaded;
+pub mod plugin_logs;
 pub mod state;
 
 use std::collections::HashMap;
@@ -33,6 +34,7 @@ pub struct Runtime {
     config: RuntimeConfig,
     store: Store,
     keyring: Arc<Keyring>,
+    logs: Arc<plugin_logs::PluginLogs>,
     active: RwLock<HashMap<PluginId, Arc<LoadedPlugin>>>,
     lifecycle: tokio::sync::Mutex<()>,
     _ticker: engine::EpochTicker,
@@ -56,6 +58,7 @@ impl Runtime {
             config,
             store,
             keyring,
+            logs: Arc::default(),
             active: RwLock::default(),
             lifecycle: tokio::sync::Mutex::new(()),
             _ticker: ticker,
@@ -70,6 +73,11 @@ impl Runtime {
     /// The linker with every capability (for validation at install).
     pub fn linker(&self) -> &Linker<InstanceState> {
         &self.linker
+    }
+
+    /// Each plugin's recent log lines, for its unit to read.
+    pub fn plugin_logs(&self) -> &Arc<plugin_logs::PluginLogs> {
+        &self.logs
     }
 
     /// The keys that seal sensitive columns of the shared record.
@@ -132,6 +140,6 @@ impl Runtime {
         plugin: &LoadedPlugin,
         invocation: Invocation,
     ) -> Result<crate::wit::Response, InvokeError> {
-        invoke::invoke(&self.engine, &self.store, &self.keyring, plugin, invocation).await
+        invoke::invoke(&self.engine, &self.store, &self.keyring, &self.logs, plugin, invocation).await
     }
 }

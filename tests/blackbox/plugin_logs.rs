@@ -1,0 +1,66 @@
+//! Partners see their own plugin: its log lines, what it printed and how
+//! its calls failed, for the staff of the unit that owns it (and admins).
+
+use onewindow_tests::{Backend, TestApp, on_both_backends, plugins_dir};
+use serde_json::{Value, json};
+
+on_both_backends!(a_unit_reads_its_own_plugins_log_and_nobody_elses);
+
+async fn a_unit_reads_its_own_plugins_log_and_nobody_elses(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let owner = app.staff("heat-dev", "partner-heating").await;
+    let other = app.staff("water-dev", "partner-water").await;
+    let dir = plugins_dir().join("fixtures/misbehaving");
+    let manifest = std::fs::read_to_string(dir.join("plugin.toml"))
+        .unwrap()
+        .replace("id = \"misbehaving\"", "id = \"heat-notes\"");
+    let uploaded = app.client.upload(Some(&owner), &manifest, &std::fs::read(dir.join("plugin.wasm")).unwrap()).await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let approval = json!({"sha256": uploaded.body["sha256"]});
+    let approved =
+        app.client.post_json("/api/v1/admin/plugins/heat-notes/versions/0.1.0/approve", Some(&admin), &approval).await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+
+    let printed = app.client.post_empty("/api/v1/services/heat-notes/print", None).await;
+    assert_eq!(printed.status, 204, "{}", printed.body);
+    let trapped = app.client.post_empty("/api/v1/services/heat-notes/trap-after-write", None).await;
+    let request_id = trapped.header("x-request-id").unwrap().to_owned();
+    trapped.assert_problem(502, "plugin-failed");
+
+    let read = |token: String, query: &str| {
+        let (app, path) = (&app, format!("/api/v1/plugins/heat-notes/logs{query}"));
+        async move { app.client.get(&path, Some(&token)).await }
+    };
+    let lines = read(owner.clone(), "").await;
+    assert_eq!(lines.status, 200, "{}", lines.body);
+    let seen: Vec<(&str, &str)> = lines
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["kind"].as_str().unwrap(), l["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(&seen[..2], [("stdout", "hello from stdout"), ("stderr", "hello from stderr")]);
+    let failure = lines.body.as_array().unwrap().iter().find(|l| l["kind"] == "failure").expect("the trap is there");
+    assert_eq!(failure["request_id"], request_id.as_str());
+    assert!(failure["message"].as_str().unwrap().contains("failed"), "{failure}");
+    assert!(
+        lines.body.as_array().unwrap().iter().all(|l| l["version"] == "0.1.0"),
+        "every line names the version that wrote it"
+    );
+
+    // Paging on: nothing after the last line; `limit` is checked.
+    let last = lines.body.as_array().unwrap().last().unwrap()["seq"].as_u64().unwrap();
+    assert_eq!(read(owner.clone(), &format!("?after={last}")).await.body, json!([]));
+    assert_eq!(read(owner.clone(), "?limit=0").await.problem_fields(), ["limit"]);
+    // The admin reads it too; another unit's staff do not know it exists; residents may not ask.
+    assert_eq!(read(admin.clone(), "").await.body, lines.body);
+    read(other, "").await.assert_problem(404, "not-found");
+    let (resident, _) = app.resident("curious").await;
+    read(resident, "").await.assert_problem(403, "forbidden");
+    // A plugin the platform ships has no unit: only admins read its log.
+    let first_party = app.client.get("/api/v1/plugins/residence-permit/logs", Some(&owner)).await;
+    first_party.assert_problem(404, "not-found");
+    assert_eq!(app.client.get("/api/v1/plugins/residence-permit/logs", Some(&admin)).await.body, Value::Array(vec![]));
+}
