@@ -250,12 +250,10 @@ async fn every_upload_failure_has_its_own_problem_type_and_leaves_only_an_audit_
     let future = replace(&wasm, b"onewindow:platform/data@0.1.1", b"onewindow:platform/data@0.2.0");
     let detail = upload(manifest.clone(), future).await.assert_problem(422, "unsupported-version");
     assert!(detail.contains("0.2.0") && detail.contains("0.1.0 to 0.1.1"), "{detail}");
-    let sockets = replace(&wasm, b"wasi:cli/environment", b"wasi:sockets/network");
+    // `wasi:http` stays refused (sockets are allowed: they link to a context that denies every use).
+    let http = replace(&wasm, b"wasi:cli/environment", b"wasi:http/abcdefghij");
     assert!(
-        upload(manifest.clone(), sockets)
-            .await
-            .assert_problem(422, "forbidden-import")
-            .contains("wasi:sockets/network")
+        upload(manifest.clone(), http).await.assert_problem(422, "forbidden-import").contains("wasi:http/abcdefghij")
     );
 
     let bad_world = upload(manifest.replace("service@0.1.0", "service@0.2.0"), wasm.clone()).await;

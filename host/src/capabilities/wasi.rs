@@ -4,8 +4,9 @@
 //! stdout/stderr go to the plugin's log.
 //!
 //! Which WASI interfaces a plugin may import at all is decided at install
-//! (`registry::validate`), so e.g. a component importing `wasi:sockets` is
-//! refused before it can run.
+//! (`registry::validate`): `wasi:http` is refused; `wasi:sockets`, which
+//! Python's and JavaScript's runtimes import, links to this empty context,
+//! so every address and name lookup is denied.
 
 use wasmtime::component::Linker;
 

@@ -52,6 +52,10 @@ fn component_faults(bytes: &[u8]) -> anyhow::Result<Vec<ValidationError>> {
     if let Err(fault) = validate::check_bytes(bytes) {
         return Ok(vec![fault]);
     }
+    let by_name = validate::surface_faults(bytes);
+    if !by_name.is_empty() {
+        return Ok(by_name);
+    }
     // One instance slot: nothing runs here, the engine only compiles and links.
     let engine = engine::build(&RuntimeConfig { pool_instances: 1, ..RuntimeConfig::default() })?;
     let component = match Component::from_binary(&engine, bytes) {

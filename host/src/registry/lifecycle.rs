@@ -109,6 +109,11 @@ impl Registry {
         component: &[u8],
     ) -> Result<(Manifest, String), RegistryError> {
         validate::check_bytes(component)?;
+        // Refusals by name first: no compile for a component that imports
+        // what it may not, or exports no `handle`.
+        if let Some(fault) = validate::surface_faults(component).into_iter().next() {
+            return Err(fault.into());
+        }
         let manifest = Manifest::parse(manifest_text)?;
         let sha256 = hex::encode(Sha256::digest(component));
         self.check_against_existing(owner_unit, &manifest).await?;

@@ -48,6 +48,10 @@ const ALLOWED_WASI: &[&str] = &[
     "wasi:cli/terminal-",
     "wasi:filesystem/types",
     "wasi:filesystem/preopens",
+    // Python's and JavaScript's runtimes import sockets through their
+    // standard libraries; they link to a context that denies every address
+    // and every name lookup, so any use fails. `wasi:http` stays refused.
+    "wasi:sockets/",
 ];
 
 /// Cheap checks on the raw bytes, before compiling anything.
@@ -76,8 +80,63 @@ pub fn check_imports(engine: &Engine, component: &Component) -> Result<(), Valid
 
 /// Every import of `component` outside the allowed set, in order.
 pub fn import_faults(engine: &Engine, component: &Component) -> Vec<ValidationError> {
+    let names: Vec<String> = component.component_type().imports(engine).map(|(name, _)| name.to_owned()).collect();
+    name_faults(&names)
+}
+
+/// A component's top-level import and export names, read by parsing it:
+/// milliseconds, where compiling a large (Python, JavaScript) component
+/// takes many seconds. Refusals by name need no compile at all.
+pub fn surface(bytes: &[u8]) -> Result<(Vec<String>, Vec<String>), ValidationError> {
+    use wasmparser::{Encoding, Parser, Payload};
+    let (mut imports, mut exports, mut depth) = (Vec::new(), Vec::new(), 0u32);
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(|e| ValidationError::InvalidComponent(e.to_string()))?;
+        match payload {
+            Payload::Version { encoding: Encoding::Component | Encoding::Module, .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(reader) if depth == 1 => {
+                for import in reader {
+                    let import = import.map_err(|e| ValidationError::InvalidComponent(e.to_string()))?;
+                    // Interfaces (`ns:pkg/iface`); plain names are the
+                    // world's own types, which linking checks.
+                    if import.name.name.contains(':') {
+                        imports.push(import.name.name.to_owned());
+                    }
+                }
+            }
+            Payload::ComponentExportSection(reader) if depth == 1 => {
+                for export in reader {
+                    let export = export.map_err(|e| ValidationError::InvalidComponent(e.to_string()))?;
+                    exports.push(export.name.name.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((imports, exports))
+}
+
+/// What an upload's import and export names alone already refuse: every
+/// import outside the allowed set, and a missing `handle` export.
+pub fn surface_faults(bytes: &[u8]) -> Vec<ValidationError> {
+    match surface(bytes) {
+        Err(fault) => vec![fault],
+        Ok((imports, exports)) => {
+            let mut faults = name_faults(&imports);
+            if !exports.iter().any(|e| e == "handle") {
+                faults.push(ValidationError::WrongWorld("no export `handle` found".into()));
+            }
+            faults
+        }
+    }
+}
+
+/// The faults among import names.
+fn name_faults(names: &[String]) -> Vec<ValidationError> {
     let mut faults = Vec::new();
-    for (name, _) in component.component_type().imports(engine) {
+    for name in names {
+        let name = name.as_str();
         let (interface, version) = name.split_once('@').unwrap_or((name, ""));
         if let Some(rest) = interface.strip_prefix(PLATFORM_PACKAGE).and_then(|r| r.strip_prefix('/')) {
             let known = matches!(rest, "types" | "data" | "log" | "records" | "cases" | "notify");
@@ -108,6 +167,31 @@ pub(crate) fn first_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn import_names_are_judged_without_compiling() {
+        let names = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let allowed = names(&[
+            "wasi:sockets/network@0.2.0",
+            "wasi:sockets/tcp@0.2.0",
+            "wasi:cli/stdout@0.2.0",
+            "onewindow:platform/data@0.1.0",
+            "onewindow:platform/records@0.1.1",
+        ]);
+        assert_eq!(name_faults(&allowed), []);
+        let refused = names(&[
+            "wasi:http/outgoing-handler@0.2.0",
+            "onewindow:platform/teleport@0.1.1",
+            "onewindow:platform/data@0.2.0",
+            "wasi:cli/environment@0.2.0",
+        ]);
+        let faults = name_faults(&refused);
+        assert_eq!(faults.len(), 3, "every fault, not just the first: {faults:?}");
+        assert!(matches!(&faults[0], ValidationError::ForbiddenImport(n) if n.starts_with("wasi:http")));
+        assert!(matches!(&faults[1], ValidationError::ForbiddenImport(n) if n.contains("teleport")));
+        assert!(matches!(&faults[2], ValidationError::UnsupportedVersion { found, .. } if found == "0.2.0"));
+        assert_eq!(surface_faults(b"not wasm at all").len(), 1, "unparseable bytes are one fault");
+    }
 
     #[test]
     fn refuses_garbage_core_modules_and_oversized_uploads_before_compiling() {
