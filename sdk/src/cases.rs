@@ -20,6 +20,7 @@
 
 use crate::bindings::onewindow::platform::cases as wit;
 use crate::bindings::onewindow::platform::types::Error as CaseError;
+use crate::host;
 
 pub use wit::{CaseInfo as Case, HistoryEntry, Status};
 
@@ -56,23 +57,23 @@ impl Open {
 
     /// Opens it (status `requested`, due after the kind's time limit).
     pub fn execute(self) -> Result<Case, CaseError> {
-        wit::create(&self.new)
+        host::cases_create(&self.new)
     }
 }
 
 /// A case of this service by id.
 pub fn get(id: i64) -> Result<Case, CaseError> {
-    wit::get(id)
+    host::cases_get(id)
 }
 
 /// A case of this service by its reference (e.g. `RP-2026-000123`).
 pub fn get_by_reference(reference: &str) -> Result<Case, CaseError> {
-    wit::get_by_reference(reference)
+    host::cases_get_by_reference(reference)
 }
 
 /// Cases of this service of one resident, newest first.
 pub fn of_resident(resident: &str, limit: u32) -> Result<Vec<Case>, CaseError> {
-    wit::find(&wit::CaseFilter {
+    host::cases_find(&wit::CaseFilter {
         resident: Some(resident.to_owned()),
         unit: None,
         kind: None,
@@ -84,32 +85,32 @@ pub fn of_resident(resident: &str, limit: u32) -> Result<Vec<Case>, CaseError> {
 
 /// Cases of this service matching a filter.
 pub fn find(filter: &wit::CaseFilter) -> Result<Vec<Case>, CaseError> {
-    wit::find(filter)
+    host::cases_find(filter)
 }
 
 /// The case's history, oldest first.
 pub fn history(id: i64) -> Result<Vec<HistoryEntry>, CaseError> {
-    wit::history(id)
+    host::cases_history(id)
 }
 
 /// Moves a case to `to`.
 pub fn transition(id: i64, to: Status, note: &str) -> Result<Case, CaseError> {
-    wit::transition(id, to, note)
+    host::cases_transition(id, to, note)
 }
 
 /// Hands the case to `unit` (`keep = false`) or brings `unit` in (`keep = true`).
 pub fn refer(id: i64, unit: &str, keep: bool, note: &str) -> Result<Case, CaseError> {
-    wit::refer(id, unit, keep, note)
+    host::cases_refer(id, unit, keep, note)
 }
 
 /// Adds a note to the history.
 pub fn note(id: i64, note: &str) -> Result<(), CaseError> {
-    wit::add_note(id, note)
+    host::cases_add_note(id, note)
 }
 
 /// Replaces the service's data about the case.
 pub fn set_data(id: i64, data: &serde_json::Value) -> Result<Case, CaseError> {
-    wit::set_data(id, &data.to_string())
+    host::cases_set_data(id, &data.to_string())
 }
 
 /// The status as the host's APIs spell it (`in-progress`, ...).

@@ -177,7 +177,7 @@ impl Select {
 
     /// Runs the query.
     pub fn fetch(self) -> Result<Rows, DataError> {
-        wit::select(&self.query).map(|rows| Rows { columns: rows.columns, rows: rows.rows })
+        crate::host::data_select(&self.query).map(|rows| Rows { columns: rows.columns, rows: rows.rows })
     }
 
     /// Runs the query and returns the first row, if any.
@@ -202,7 +202,7 @@ impl Insert {
 
     /// Inserts the row and returns its new id.
     pub fn execute(self) -> Result<i64, DataError> {
-        wit::insert(&self.table, &self.values)
+        crate::host::data_insert(&self.table, &self.values)
     }
 }
 
@@ -228,7 +228,7 @@ impl Update {
 
     /// Runs the update and returns how many rows changed.
     pub fn execute(self) -> Result<u64, DataError> {
-        wit::update(&self.table, &self.set, &self.conditions)
+        crate::host::data_update(&self.table, &self.set, &self.conditions)
     }
 }
 
@@ -247,7 +247,7 @@ impl Filter for Delete {
 impl Delete {
     /// Runs the delete and returns how many rows went.
     pub fn execute(self) -> Result<u64, DataError> {
-        wit::delete(&self.table, &self.conditions)
+        crate::host::data_delete(&self.table, &self.conditions)
     }
 }
 
@@ -266,7 +266,7 @@ impl Filter for Count {
 impl Count {
     /// Counts the matching rows.
     pub fn execute(self) -> Result<u64, DataError> {
-        wit::count(&self.table, &self.conditions)
+        crate::host::data_count(&self.table, &self.conditions)
     }
 }
 
@@ -383,7 +383,7 @@ impl<'a> RowRef<'a> {
     }
 }
 
-fn value_to_json(value: &Value) -> serde_json::Value {
+pub(crate) fn value_to_json(value: &Value) -> serde_json::Value {
     match value {
         Value::Null => serde_json::Value::Null,
         Value::Integer(n) => (*n).into(),

@@ -81,6 +81,9 @@ mod body;
 pub mod cases;
 pub mod data;
 mod error;
+#[cfg(all(feature = "harness", not(target_arch = "wasm32")))]
+pub mod harness;
+mod host;
 mod http;
 mod language;
 pub mod log;
@@ -139,8 +142,14 @@ pub trait Service {
 pub fn dispatch<S: Service>(
     request: bindings::onewindow::platform::types::Request,
 ) -> bindings::onewindow::platform::types::Response {
+    respond::<S>(request).into_wit()
+}
+
+/// Runs `request` through `S`'s router and turns an error into its problem
+/// answer: what [`dispatch`] does, and what the test harness runs.
+fn respond<S: Service>(request: bindings::onewindow::platform::types::Request) -> Response {
     let request_id = request.request_id.clone();
-    S::router().handle(request).unwrap_or_else(|error| error.into_response(&request_id)).into_wit()
+    S::router().handle(request).unwrap_or_else(|error| error.into_response(&request_id))
 }
 
 /// Exports a [`Service`] as the plugin's `handle` function.

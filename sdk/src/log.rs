@@ -1,7 +1,8 @@
 //! Log lines, tagged by the host with the plugin, version and request id.
 //! Anything a plugin prints to stdout or stderr also ends up in its log.
 
-use crate::bindings::onewindow::platform::log::{Level, write};
+use crate::bindings::onewindow::platform::log::Level;
+use crate::host::log_write as write;
 
 /// Logs at debug level.
 pub fn debug(message: &str) {

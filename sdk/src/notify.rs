@@ -8,7 +8,6 @@
 //! # Ok(()) }
 //! ```
 
-use crate::bindings::onewindow::platform::notify as wit;
 use crate::bindings::onewindow::platform::types::Error as NotifyError;
 
 /// Starts a message from `template` to `resident` (an account id).
@@ -32,6 +31,6 @@ impl Message {
 
     /// Sends it.
     pub fn execute(self) -> Result<(), NotifyError> {
-        wit::send(&self.resident, &self.template, &self.params)
+        crate::host::notify_send(&self.resident, &self.template, &self.params)
     }
 }

@@ -69,7 +69,7 @@ impl Record {
     /// Who last wrote `columns` (all granted ones if empty) of row `id`.
     pub fn provenance(&self, id: i64, columns: &[&str]) -> Result<Vec<FieldProvenance>, RecordsError> {
         let columns: Vec<String> = columns.iter().map(|c| (*c).to_owned()).collect();
-        wit::provenance(&self.name, id, &columns)
+        crate::host::records_provenance(&self.name, id, &columns)
     }
 }
 
@@ -105,7 +105,7 @@ impl RecordSelect {
 
     /// Runs the query.
     pub fn fetch(self) -> Result<Rows, RecordsError> {
-        wit::select(&self.query).map(|rows| Rows::from_parts(rows.columns, rows.rows))
+        crate::host::records_select(&self.query).map(|rows| Rows::from_parts(rows.columns, rows.rows))
     }
 
     /// Runs the query and returns the first row, if any.
@@ -129,7 +129,7 @@ impl RecordInsert {
 
     /// Inserts the row and returns its id.
     pub fn execute(self) -> Result<i64, RecordsError> {
-        wit::insert(&self.table, &self.values)
+        crate::host::records_insert(&self.table, &self.values)
     }
 }
 
@@ -155,7 +155,7 @@ impl RecordUpdate {
 
     /// Runs the update; returns how many rows changed (`NotFound` if none matched).
     pub fn execute(self) -> Result<u64, RecordsError> {
-        wit::update(&self.table, &self.set, &self.conditions)
+        crate::host::records_update(&self.table, &self.set, &self.conditions)
     }
 }
 

@@ -22,6 +22,9 @@ const FIXTURES: &[(&str, &str)] = &[
     ("linkage-probe", "tests/fixtures/linkage-probe"),
     ("old-world", "tests/fixtures/old-world"),
 ];
+/// Built for wasm too (so they stay valid components) but not installed:
+/// the partner's starter.
+const EXAMPLES: &[&str] = &["starter-service"];
 const WASM_TARGET: &str = "wasm32-wasip2";
 
 fn main() -> ExitCode {
@@ -79,6 +82,9 @@ fn build_plugins() -> Result<PathBuf, String> {
     let mut build = cargo();
     build.args(["build", "--profile", "plugin", "--target", WASM_TARGET]);
     for (name, _) in FIRST_PARTY.iter().chain(FIXTURES) {
+        build.args(["-p", name]);
+    }
+    for name in EXAMPLES {
         build.args(["-p", name]);
     }
     run(&mut build)?;

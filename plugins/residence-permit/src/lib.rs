@@ -13,7 +13,8 @@ mod shared;
 
 use onewindow_sdk::prelude::*;
 
-struct ResidencePermit;
+/// The service (public so tests can run it through the SDK's harness).
+pub struct ResidencePermit;
 
 impl Service for ResidencePermit {
     fn router() -> Router {
