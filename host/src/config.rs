@@ -49,6 +49,9 @@ pub struct RuntimeConfig {
     pub max_request_kb: u32,
     /// Largest response body accepted from a plugin, in KiB.
     pub max_response_kb: u32,
+    /// Largest component an upload may carry, in MiB (Python and JavaScript
+    /// runtimes make components of 12–20 MiB).
+    pub max_component_mb: u32,
 }
 
 impl Default for Config {
@@ -75,6 +78,7 @@ impl Default for RuntimeConfig {
             max_concurrency: 64,
             max_request_kb: 1024,
             max_response_kb: 4096,
+            max_component_mb: 32,
         }
     }
 }

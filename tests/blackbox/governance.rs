@@ -2,7 +2,7 @@
 //! and grants, versions change and roll back, and every act is on a
 //! verifiable audit trail.
 
-use onewindow_tests::{Answer, Backend, TestApp, on_both_backends, plugins_dir};
+use onewindow_tests::{Answer, Backend, Options, TestApp, on_both_backends, plugins_dir};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -14,6 +14,7 @@ on_both_backends!(
     units_and_staff_are_managed_by_admins,
     later_versions_may_add_nullable_columns_but_not_destroy_data,
     removing_the_newest_entries_is_detected,
+    uploads_past_the_platforms_size_limit_are_refused_and_audited,
 );
 
 async fn later_versions_may_add_nullable_columns_but_not_destroy_data(backend: Backend) {
@@ -265,7 +266,7 @@ async fn every_upload_failure_has_its_own_problem_type_and_leaves_only_an_audit_
     let bad_table = upload(manifest.replace(r#"name = "notes""#, r#"name = "Notes!""#), wasm.clone()).await;
     assert_eq!(bad_table.body["errors"][0]["field"], "tables[0].name");
     upload("this is = not [toml".into(), wasm.clone()).await.assert_problem(422, "invalid-manifest");
-    let huge = vec![0u8; (16 << 20) + 1];
+    let huge = vec![0u8; (32 << 20) + 1];
     upload(manifest.clone(), huge).await.assert_problem(413, "payload-too-large");
     let missing = app
         .client
@@ -529,4 +530,27 @@ async fn units_and_staff_are_managed_by_admins(backend: Backend) {
     let accounts = app.client.get(&format!("/api/v1/admin/audit?target=account:{id}"), Some(&admin)).await;
     let actions: Vec<&str> = accounts.body.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["account.create", "account.disable", "account.enable"]);
+}
+
+/// The component size limit is the platform's setting: an upload past it is
+/// refused naming the size and the limit, and the refusal is on the trail.
+async fn uploads_past_the_platforms_size_limit_are_refused_and_audited(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { max_component_mb: Some(1), ..Options::default() }).await;
+    let admin = app.admin_token().await;
+    let partner = app.staff("big-dev", "partner-gas").await;
+    let (manifest, _) = fixture("big-notes", "1.0.0");
+    let mut huge = b"\0asm\x0d\0\x01\0".to_vec();
+    huge.resize(3 << 20, 0);
+    let refused = app.client.upload(Some(&partner), &manifest, &huge).await;
+    let detail = refused.assert_problem(413, "payload-too-large");
+    assert!(detail.contains("1048576 bytes (1 MiB") && detail.contains("max_component_mb"), "{detail}");
+    assert!(detail.contains("upload is 3"), "it names the size sent: {detail}");
+    let trail = app.client.get("/api/v1/admin/audit?action=plugin.upload-refused", Some(&admin)).await.body;
+    let entry = &trail.as_array().unwrap()[0];
+    assert_eq!(entry["actor_unit"], "partner-gas");
+    assert_eq!(entry["details"]["limit"], 1 << 20);
+    assert!(
+        app.client.get("/api/v1/plugins", Some(&partner)).await.body.as_array().unwrap().is_empty(),
+        "nothing stored"
+    );
 }

@@ -39,6 +39,8 @@ pub struct Options {
     pub fixtures: bool,
     /// Sign-in token lifetime, if not the default.
     pub session_ttl_hours: Option<u32>,
+    /// The largest component an upload may carry, in MiB, if not the default.
+    pub max_component_mb: Option<u32>,
 }
 
 /// A running host.
@@ -80,7 +82,11 @@ impl TestApp {
             first_party,
             max_connections: 8,
             session_ttl_hours: options.session_ttl_hours.unwrap_or(12),
-            runtime: RuntimeConfig { pool_instances: 32, ..RuntimeConfig::default() },
+            runtime: RuntimeConfig {
+                pool_instances: 32,
+                max_component_mb: options.max_component_mb.unwrap_or(RuntimeConfig::default().max_component_mb),
+                ..RuntimeConfig::default()
+            },
         };
         let app = Application::build(config.clone()).await.expect("the host starts");
         let admin_password = app.initial_admin().expect("a fresh database gets an admin").password.clone();

@@ -34,7 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(services::router())
         .merge(admin::router())
-        .merge(plugins::router())
+        .merge(plugins::router((state.runtime.config().max_component_mb as usize) << 20))
         .merge(me::router())
         .merge(staff::router())
         .split_for_parts();

@@ -12,15 +12,15 @@ use super::extract::{AuthUser, QueryParams, StaffUser};
 use super::problem::{ApiError, Problem};
 use super::request_id::RequestId;
 use super::state::AppState;
-use crate::registry::validate::MAX_COMPONENT_BYTES;
 use crate::registry::{Context, Registry};
 use crate::runtime::plugin_logs::PluginLogLine;
 use crate::store::accounts::Role;
 use crate::store::plugins::{self, PluginRecord, VersionRecord};
 
-pub fn router() -> OpenApiRouter<AppState> {
+/// The plugin routes; uploads may carry a component of `max_component_bytes`.
+pub fn router(max_component_bytes: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(upload).layer(DefaultBodyLimit::max(MAX_COMPONENT_BYTES + (1 << 20))))
+        .routes(routes!(upload).layer(DefaultBodyLimit::max(max_component_bytes + (1 << 20))))
         .routes(routes!(list))
         .routes(routes!(show))
         .routes(routes!(logs))
@@ -56,6 +56,7 @@ async fn upload(
     State(state): State<AppState>,
     staff: Result<StaffUser, ApiError>,
     request_id: RequestId,
+    headers: axum::http::HeaderMap,
     mut form: Multipart,
 ) -> Result<(StatusCode, axum::Json<VersionRecord>), ApiError> {
     let staff = match staff {
@@ -69,15 +70,11 @@ async fn upload(
             return Err(refusal);
         }
     };
-    let (mut manifest, mut component) = (None, None);
-    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
-        match field.name() {
-            Some("manifest") => manifest = Some(field.text().await.map_err(multipart_error)?),
-            Some("component") => component = Some(field.bytes().await.map_err(multipart_error)?),
-            Some(other) => return Err(ApiError::field(other, "unknown form field; send `manifest` and `component`")),
-            None => return Err(ApiError::BadRequest("a form field has no name".into())),
-        }
-    }
+    let (manifest, component) = match read_form(&mut form).await {
+        Ok(parts) => parts,
+        Err(FormError::TooLarge) => return Err(too_large(&state, &staff, &request_id, &headers).await),
+        Err(FormError::Refused(error)) => return Err(error),
+    };
     let mut missing = Vec::new();
     if manifest.is_none() {
         missing.push(super::problem::FieldError::new("manifest", "is required (the plugin.toml text)"));
@@ -93,12 +90,71 @@ async fn upload(
     Ok((StatusCode::CREATED, axum::Json(version)))
 }
 
-fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::PayloadTooLarge(format!("the upload exceeds {MAX_COMPONENT_BYTES} bytes"))
-    } else {
-        ApiError::BadRequest(format!("cannot read the multipart form: {error}"))
+type FormParts = (Option<String>, Option<axum::body::Bytes>);
+
+/// Why an upload form could not be read.
+enum FormError {
+    /// The body passed the platform's limit.
+    TooLarge,
+    /// Anything else, as it answers.
+    Refused(ApiError),
+}
+
+/// The `manifest` and `component` fields of an upload form.
+async fn read_form(form: &mut Multipart) -> Result<FormParts, FormError> {
+    let unreadable = |error: axum::extract::multipart::MultipartError| {
+        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            FormError::TooLarge
+        } else {
+            FormError::Refused(ApiError::BadRequest(format!("cannot read the multipart form: {error}")))
+        }
+    };
+    let (mut manifest, mut component) = (None, None);
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        match field.name() {
+            Some("manifest") => manifest = Some(field.text().await.map_err(unreadable)?),
+            Some("component") => component = Some(field.bytes().await.map_err(unreadable)?),
+            Some(other) => {
+                let message = "unknown form field; send `manifest` and `component`";
+                return Err(FormError::Refused(ApiError::field(other, message)));
+            }
+            None => return Err(FormError::Refused(ApiError::BadRequest("a form field has no name".into()))),
+        }
     }
+    Ok((manifest, component))
+}
+
+/// The 413 for an upload past the platform's limit: it names the size sent
+/// (when the client declared it) and the limit, and is on the audit trail.
+async fn too_large(
+    state: &AppState,
+    staff: &StaffUser,
+    request_id: &RequestId,
+    headers: &axum::http::HeaderMap,
+) -> ApiError {
+    let limit = (state.runtime.config().max_component_mb as usize) << 20;
+    let sent = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let size = sent.map_or_else(|| "more than the limit".to_owned(), |n| format!("{n} bytes"));
+    let detail = format!(
+        "the upload is {size}; components may be at most {limit} bytes ({} MiB, the platform's `runtime.max_component_mb`)",
+        limit >> 20
+    );
+    let actor = staff.user.actor();
+    let details = serde_json::json!({ "reason": detail, "size": sent, "limit": limit });
+    let act = crate::audit::Act {
+        actor: &actor,
+        action: "plugin.upload-refused",
+        target: "plugin:(too large to read)",
+        details,
+        request_id: &request_id.0,
+    };
+    if let Err(e) = crate::audit::record_alone(&state.store, act).await {
+        return e.into();
+    }
+    ApiError::PayloadTooLarge(detail)
 }
 
 /// Plugins: all for admins, your unit's for staff.

@@ -49,7 +49,8 @@ pub fn run(dir: &Path) -> anyhow::Result<()> {
 
 /// What the upload's component checks would refuse.
 fn component_faults(bytes: &[u8]) -> anyhow::Result<Vec<ValidationError>> {
-    if let Err(fault) = validate::check_bytes(bytes) {
+    let max = (RuntimeConfig::default().max_component_mb as usize) << 20;
+    if let Err(fault) = validate::check_bytes(bytes, max) {
         return Ok(vec![fault]);
     }
     let by_name = validate::surface_faults(bytes);

@@ -108,7 +108,8 @@ impl Registry {
         manifest_text: &str,
         component: &[u8],
     ) -> Result<(Manifest, String), RegistryError> {
-        validate::check_bytes(component)?;
+        let max = (self.runtime.config().max_component_mb as usize) << 20;
+        validate::check_bytes(component, max)?;
         // Refusals by name first: no compile for a component that imports
         // what it may not, or exports no `handle`.
         if let Some(fault) = validate::surface_faults(component).into_iter().next() {

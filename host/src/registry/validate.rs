@@ -8,9 +8,6 @@ use wasmtime::component::Component;
 
 use super::manifest::{PLATFORM_PACKAGE, is_supported_world_version, supported_world_versions};
 
-/// Largest component accepted, in bytes.
-pub const MAX_COMPONENT_BYTES: usize = 16 << 20;
-
 /// Why a component was refused. Each names exactly what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidationError {
@@ -54,10 +51,11 @@ const ALLOWED_WASI: &[&str] = &[
     "wasi:sockets/",
 ];
 
-/// Cheap checks on the raw bytes, before compiling anything.
-pub fn check_bytes(bytes: &[u8]) -> Result<(), ValidationError> {
-    if bytes.len() > MAX_COMPONENT_BYTES {
-        return Err(ValidationError::TooLarge { size: bytes.len(), max: MAX_COMPONENT_BYTES });
+/// Cheap checks on the raw bytes, before compiling anything; `max` is the
+/// platform's largest component, in bytes.
+pub fn check_bytes(bytes: &[u8], max: usize) -> Result<(), ValidationError> {
+    if bytes.len() > max {
+        return Err(ValidationError::TooLarge { size: bytes.len(), max });
     }
     if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
         return Err(ValidationError::NotWasm);
@@ -195,10 +193,11 @@ mod tests {
 
     #[test]
     fn refuses_garbage_core_modules_and_oversized_uploads_before_compiling() {
-        assert_eq!(check_bytes(b"hello world, not wasm"), Err(ValidationError::NotWasm));
-        assert_eq!(check_bytes(b"\0asm\x01\0\0\0"), Err(ValidationError::CoreModule));
-        assert_eq!(check_bytes(b"\0asm\x0d\0\x01\0"), Ok(()));
-        let huge = vec![0u8; MAX_COMPONENT_BYTES + 1];
-        assert!(matches!(check_bytes(&huge), Err(ValidationError::TooLarge { .. })));
+        let max = 1 << 20;
+        assert_eq!(check_bytes(b"hello world, not wasm", max), Err(ValidationError::NotWasm));
+        assert_eq!(check_bytes(b"\0asm\x01\0\0\0", max), Err(ValidationError::CoreModule));
+        assert_eq!(check_bytes(b"\0asm\x0d\0\x01\0", max), Ok(()));
+        let huge = vec![0u8; max + 1];
+        assert_eq!(check_bytes(&huge, max), Err(ValidationError::TooLarge { size: max + 1, max }));
     }
 }
