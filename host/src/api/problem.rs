@@ -166,6 +166,12 @@ impl IntoResponse for ApiError {
             StatusCode::SERVICE_UNAVAILABLE if slug == "service-busy" => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
+            // The rest of an oversized body may be unread: the connection
+            // closes after this answer, and saying so keeps a client from
+            // sending its next request on it.
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             _ => {}
         }
         // The body is written by `render` once the request id is known.
