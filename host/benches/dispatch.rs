@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use onewindow::config::RuntimeConfig;
-use onewindow::registry::Installer;
+use onewindow::registry::{Installer, Upload};
 use onewindow::runtime::{ArtifactCache, Invocation, Runtime};
 use onewindow::store::Store;
 use onewindow::wit;
@@ -52,7 +52,7 @@ async fn setup() -> Bench {
     onewindow::store::units::seed_defaults(&store).await.unwrap();
     onewindow::store::areas::seed_defaults(&store).await.unwrap();
     onewindow::records::tables::ensure(&store).await.unwrap();
-    let cache = ArtifactCache::new(onewindow::data_dir::open(&dir.path().join("cache")).unwrap());
+    let cache = ArtifactCache::open(&dir.path().join("cache")).unwrap();
     let config = RuntimeConfig { max_concurrency: 64, ..RuntimeConfig::default() };
     let keyring = Arc::new(
         onewindow::records::sealing::Keyring::from_text(&onewindow::records::sealing::Keyring::generate_text())
@@ -65,13 +65,19 @@ async fn setup() -> Bench {
         .unwrap()
         .replace("max-concurrency = 4", "max-concurrency = 64");
     let bytes = std::fs::read(fixture.join("plugin.wasm")).unwrap();
-    Installer::new(store.clone(), runtime.clone()).install_and_activate(&manifest, &bytes, "bench").await.unwrap();
+    Installer::new(store.clone(), runtime.clone())
+        .install_and_activate(Upload::new(&manifest, &bytes), "bench")
+        .await
+        .unwrap();
     let probe = plugins_dir().join("fixtures/linkage-probe");
     let manifest = std::fs::read_to_string(probe.join("plugin.toml"))
         .unwrap()
         .replace("max-concurrency = 16", "max-concurrency = 64");
     let bytes = std::fs::read(probe.join("plugin.wasm")).unwrap();
-    Installer::new(store.clone(), runtime.clone()).install_and_activate(&manifest, &bytes, "bench").await.unwrap();
+    Installer::new(store.clone(), runtime.clone())
+        .install_and_activate(Upload::new(&manifest, &bytes), "bench")
+        .await
+        .unwrap();
     Bench { runtime, store, _dir: dir }
 }
 

@@ -41,10 +41,8 @@ impl Application {
         data_dir::open(&config.data_dir)
             .map_err(|e| anyhow::anyhow!("data directory {}: {e}", config.data_dir.display()))?;
         let cache_path = config.cache_dir.clone().unwrap_or_else(|| config.data_dir.join("cache"));
-        let cache = ArtifactCache::new(
-            data_dir::open(&cache_path)
-                .map_err(|e| anyhow::anyhow!("cache directory {}: {e}", cache_path.display()))?,
-        );
+        let cache = ArtifactCache::open(&cache_path)
+            .map_err(|e| anyhow::anyhow!("cache directory {}: {e}", cache_path.display()))?;
 
         let store = Store::connect(&config.database_url(), config.max_connections).await?;
         layout::move_plugin_tables_to_data_side(&store, &config.database_url()).await?;

@@ -249,8 +249,15 @@ async fn partners_and_admins_govern_plugins_from_the_command_line() {
         "the ungranted table is the plugin's fault: a generic 500"
     );
 
-    // Version 2, approved in full; rollback; suspend; resume.
-    assert!(cli(&partner_home, &["plugin", "upload", fixture_dir(dir.path(), "0.2.0").to_str().unwrap()], "").0);
+    // Version 2 (uploaded as files named directly, with its routes
+    // described), approved in full; rollback; suspend; resume.
+    let v2 = fixture_dir(dir.path(), "0.2.0");
+    let api = dir.path().join("misbehaving-api.json");
+    std::fs::write(&api, r#"{"paths": {"/noop": {"get": {"summary": "Does nothing"}}}}"#).unwrap();
+    let (manifest, component) = (v2.join("plugin.toml"), v2.join("plugin.wasm"));
+    let files = [component.to_str().unwrap(), manifest.to_str().unwrap(), api.to_str().unwrap()];
+    let (ok, out, err) = cli(&partner_home, &["plugin", "upload", files[0], files[1], files[2]], "");
+    assert!(ok && out.contains("misbehaving 0.2.0"), "{out}{err}");
     assert!(cli(&admin_home, &["plugin", "approve", "misbehaving", "0.2.0"], "").0);
     assert_eq!(http.post(format!("{address}/api/v1/services/misbehaving/notes")).send().await.unwrap().status(), 201);
     let (ok, out, _) = cli(&admin_home, &["plugin", "rollback", "misbehaving", "0.1.0"], "");
@@ -287,6 +294,14 @@ fn plugin_check_reports_every_fault_at_once_without_a_platform() {
     let (ok, out, err) = cli(dir.path(), &["plugin", "check", good.to_str().unwrap()], "");
     assert!(ok, "{out}{err}");
     assert!(out.contains("misbehaving 0.1.0") && out.contains("the upload would be accepted"), "{out}");
+
+    // The files named directly, with a route description that is not one.
+    let api = dir.path().join("api.json");
+    std::fs::write(&api, "{}").unwrap();
+    let files = [good.join("plugin.toml"), good.join("plugin.wasm"), api];
+    let args: Vec<&str> = ["plugin", "check"].into_iter().chain(files.iter().map(|p| p.to_str().unwrap())).collect();
+    let (ok, out, err) = cli(dir.path(), &args, "");
+    assert!(!ok && err.contains("api.json: paths: is required") && err.contains("1 fault(s)"), "{out}{err}");
 
     // A manifest wrong in four places and a component that is not one.
     let manifest = std::fs::read_to_string(good.join("plugin.toml"))
@@ -357,4 +372,89 @@ async fn dev_serves_one_plugin_with_signed_in_test_callers() {
     );
     let created = http.post(format!("{base}/notes?body=hello")).send().await.unwrap();
     assert_eq!(created.status(), 201, "it is installed with everything it asks for");
+}
+
+/// Serves a fresh platform (no plugins) with its data in `data`; returns
+/// the server, its base URL and the first admin's password.
+fn serve_fresh(data: &std::path::Path) -> (KillOnDrop, String, String) {
+    let mut server = KillOnDrop(
+        onewindow()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
+    let mut password = String::new();
+    loop {
+        let line = lines.next().expect("serve prints its address").unwrap();
+        if let Some(p) = line.trim().strip_prefix("password: ") {
+            password = p.to_owned();
+        }
+        if let Some(rest) = line.strip_prefix("Onewindow is serving on ") {
+            let address = rest.split_whitespace().next().unwrap().to_owned();
+            return (server, address, password);
+        }
+    }
+}
+
+/// Runs the CLI with its standard output a pipe nobody reads any more, as
+/// in `onewindow ... | head -1` once `head` has its line; returns (exit
+/// status, stderr).
+fn cli_into_closed_pipe(home: &std::path::Path, args: &[&str]) -> (std::process::ExitStatus, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = onewindow().args(args).env("ONEWINDOW_HOME", home).stdout(writer).output().unwrap();
+    (output.status, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let (status, err) = cli_into_closed_pipe(dir.path(), &["records", "new-key", "--data-dir", data]);
+    assert!(status.success() && err.is_empty(), "{status}: {err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_see_their_unit_and_what_their_plugin_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let (admin_home, partner_home) = (dir.path().join("admin-home"), dir.path().join("partner-home"));
+    let (_server, address, password) = serve_fresh(&dir.path().join("data"));
+    assert!(cli(&admin_home, &["login", "--url", &address, "--username", "admin"], &format!("{password}\n")).0);
+    let create = ["staff", "create", "--username", "dev", "--display-name", "Dev", "--unit", "partner-water"];
+    assert!(cli(&admin_home, &[&create[..], &["--password-stdin"]].concat(), "developer pw 1\n").0);
+    assert!(cli(&partner_home, &["login", "--url", &address, "--username", "dev"], "developer pw 1\n").0);
+
+    // Staff learn their unit's id, and see no other unit; the admin sees them all.
+    let (ok, out, err) = cli(&partner_home, &["me"], "");
+    assert!(ok && out.contains("dev (Dev), staff") && out.contains("unit: partner-water (partner)"), "{out}{err}");
+    let (ok, out, err) = cli(&partner_home, &["unit", "list"], "");
+    assert!(ok && out.lines().count() == 1 && out.starts_with("partner-water  partner"), "{out}{err}");
+    let (ok, out, _) = cli(&admin_home, &["unit", "list"], "");
+    assert!(ok && out.contains("police-central") && out.contains("partner-water"), "{out}");
+    let (ok, out, _) = cli(&admin_home, &["me"], "");
+    assert!(ok && out.contains("admin") && out.contains("unit: (none)"), "{out}");
+
+    // `plugin show` lists the limits asked for, and those granted.
+    let (ok, _, err) =
+        cli(&partner_home, &["plugin", "upload", fixture_dir(dir.path(), "0.1.0").to_str().unwrap()], "");
+    assert!(ok, "{err}");
+    let (ok, out, err) = cli(&partner_home, &["plugin", "show", "misbehaving"], "");
+    let asked = "requested: data:notes log  limits memory 16 MiB, deadline 300 ms, concurrency 4";
+    assert!(ok && out.contains(asked) && !out.contains("granted:"), "{out}{err}");
+    assert!(cli(&admin_home, &["plugin", "approve", "misbehaving", "0.1.0", "--timeout-ms", "100"], "").0);
+    let (ok, out, err) = cli(&partner_home, &["plugin", "show", "misbehaving"], "");
+    assert!(ok && out.contains("granted:   data:notes log  limits memory 16 MiB, deadline 100 ms"), "{out}{err}");
+
+    // An empty listing says so (and is still an empty list in JSON).
+    let (ok, out, _) = cli(&admin_home, &["audit", "list", "--target", "unit:nowhere*"], "");
+    assert!(ok && out.trim() == "no entries", "{out}");
+    let (ok, out, _) = cli(&admin_home, &["audit", "list", "--target", "unit:nowhere*", "--json"], "");
+    assert!(ok && out.trim() == "[]", "{out}");
+
+    // Piped into `head -1`: the rest of a long listing goes nowhere, quietly.
+    let (status, err) = cli_into_closed_pipe(&admin_home, &["audit", "list"]);
+    assert!(status.success() && err.is_empty(), "{status}: {err}");
 }

@@ -22,6 +22,9 @@ mod wasm {
     };
     pub(crate) use crate::bindings::onewindow::platform::log::write as log_write;
     pub(crate) use crate::bindings::onewindow::platform::notify::send as notify_send;
+    pub(crate) use crate::bindings::onewindow::platform::plugin_info::{
+        owner_unit as plugin_owner_unit, service_id as plugin_service_id,
+    };
     pub(crate) use crate::bindings::onewindow::platform::records::{
         insert as records_insert, provenance as records_provenance, select as records_select, update as records_update,
     };
@@ -36,7 +39,7 @@ mod native {
     use crate::bindings::onewindow::platform::data::{Assignment, Condition, Rows, SelectQuery};
     use crate::bindings::onewindow::platform::log::Level;
     use crate::bindings::onewindow::platform::records::{FieldProvenance, RecordsError};
-    use crate::bindings::onewindow::platform::types::Error;
+    use crate::bindings::onewindow::platform::types::{Error, Unit};
 
     /// Runs `call` against the in-memory host of the running harness.
     #[cfg(feature = "harness")]
@@ -156,6 +159,14 @@ mod native {
 
     pub(crate) fn cases_set_data(id: i64, data: &str) -> Result<CaseInfo, Error> {
         forward!(host.cases_set_data(id, data))
+    }
+
+    pub(crate) fn plugin_service_id() -> String {
+        forward!(host.plugin_service_id())
+    }
+
+    pub(crate) fn plugin_owner_unit() -> Option<Unit> {
+        forward!(host.plugin_owner_unit())
     }
 
     pub(crate) fn notify_send(resident: &str, template: &str, params: &[(String, String)]) -> Result<(), Error> {

@@ -7,7 +7,7 @@ use crate::body::BodyFields;
 use crate::error::{Error, FieldError, Result};
 use crate::language::Language;
 
-pub use wit::{Caller, Role, UnitKind};
+pub use wit::{Caller, Role, Unit, UnitKind};
 
 /// A request routed to the service, with the path parameters of its route.
 pub struct Request {
@@ -91,6 +91,21 @@ impl Request {
         match &caller.unit {
             Some(unit) if unit.kind == kind => Ok(caller),
             _ => Err(Error::forbidden(format!("this route is for staff of {} units", unit_kind_name(kind)))),
+        }
+    }
+
+    /// The caller if it is staff of the unit that owns this plugin (see
+    /// [`crate::plugin::owner_unit`]); 401 when anonymous, 403 for anyone
+    /// else — and 403 for everyone when the plugin has no owner (a
+    /// first-party plugin decides by unit kind with [`Self::require_staff_of`]).
+    pub fn require_staff_of_owner(&self) -> Result<&Caller> {
+        let caller = self.require_role(Role::Staff)?;
+        match (crate::plugin::owner_unit(), &caller.unit) {
+            (Some(owner), Some(unit)) if owner.id == unit.id => Ok(caller),
+            (Some(owner), _) => Err(Error::forbidden(format!("this route is for staff of {}", owner.id))),
+            (None, _) => {
+                Err(Error::forbidden("this route is for the owning unit's staff, and this service has no owner"))
+            }
         }
     }
 

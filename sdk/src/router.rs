@@ -62,6 +62,12 @@ impl Router {
         self.route("DELETE", pattern, handler)
     }
 
+    /// Every route as (method, pattern), in the order added (used by
+    /// `harness::ApiDoc` to describe the service's routes).
+    pub fn routes(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        self.routes.iter().map(|route| (route.method, route.pattern))
+    }
+
     /// Finds the route for `request` and runs its handler.
     pub fn handle(&self, request: wit::Request) -> Result<Response> {
         let mut allowed = Vec::new();

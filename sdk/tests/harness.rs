@@ -9,7 +9,7 @@ use serde_json::json;
 const MANIFEST: &str = r#"
 id = "notes"
 version = "0.1.0"
-world = "onewindow:platform/service@0.1.1"
+world = "onewindow:platform/service@0.1.2"
 capabilities = ["data", "log", "cases", "notify"]
 
 [[tables]]

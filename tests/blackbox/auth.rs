@@ -11,7 +11,33 @@ on_both_backends!(
     only_admins_create_staff_accounts,
     usernames_ignore_case,
     expired_tokens_stop_working,
+    staff_list_only_their_own_unit,
 );
+
+async fn staff_list_only_their_own_unit(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let every = app.client.get("/api/v1/admin/units", Some(&admin)).await;
+    assert_eq!(every.status, 200, "{}", every.body);
+    let every = every.body.as_array().unwrap().clone();
+    assert!(every.len() > 2, "the admin sees every unit");
+
+    for (username, unit) in [("officer-li", "police-central"), ("clerk", "partner-water")] {
+        let staff = app.staff(username, unit).await;
+        let own = app.client.get("/api/v1/admin/units", Some(&staff)).await;
+        assert_eq!(own.status, 200, "{}", own.body);
+        let expected: Vec<&serde_json::Value> = every.iter().filter(|u| u["id"] == unit).collect();
+        assert_eq!(own.body.as_array().unwrap().iter().collect::<Vec<_>>(), expected, "{username} sees {unit} only");
+        // Reading their own unit is all: creating units stays the admin's.
+        let new =
+            json!({"id": "police-north", "kind": "police", "name_zh": "北", "name_ug": "شىمال", "name_en": "North"});
+        app.client.post_json("/api/v1/admin/units", Some(&staff), &new).await.assert_problem(403, "forbidden");
+    }
+
+    let (resident, _) = app.resident("aygul").await;
+    app.client.get("/api/v1/admin/units", Some(&resident)).await.assert_problem(403, "forbidden");
+    app.client.get("/api/v1/admin/units", None).await.assert_problem(401, "unauthorized");
+}
 
 async fn usernames_ignore_case(backend: Backend) {
     let app = TestApp::spawn(backend).await;

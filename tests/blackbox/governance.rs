@@ -15,6 +15,7 @@ on_both_backends!(
     later_versions_may_add_nullable_columns_but_not_destroy_data,
     removing_the_newest_entries_is_detected,
     uploads_past_the_platforms_size_limit_are_refused_and_audited,
+    a_version_describes_its_routes_in_the_portal_document,
 );
 
 async fn later_versions_may_add_nullable_columns_but_not_destroy_data(backend: Backend) {
@@ -248,17 +249,25 @@ async fn every_upload_failure_has_its_own_problem_type_and_leaves_only_an_audit_
     upload(manifest.clone(), wasm[..wasm.len() / 2].to_vec()).await.assert_problem(422, "invalid-component");
     let other_world = std::fs::read(plugins_dir().join("fixtures/other-world/plugin.wasm")).unwrap();
     assert!(upload(manifest.clone(), other_world).await.assert_problem(422, "wrong-world").contains("handle"));
-    let future = replace(&wasm, b"onewindow:platform/data@0.1.1", b"onewindow:platform/data@0.2.0");
+    let future = replace(&wasm, b"onewindow:platform/data@0.1.2", b"onewindow:platform/data@0.2.0");
     let detail = upload(manifest.clone(), future).await.assert_problem(422, "unsupported-version");
-    assert!(detail.contains("0.2.0") && detail.contains("0.1.0 to 0.1.1"), "{detail}");
+    assert!(detail.contains("0.2.0") && detail.contains("0.1.0 to 0.1.2"), "{detail}");
     // `wasi:http` stays refused (sockets are allowed: they link to a context that denies every use).
     let http = replace(&wasm, b"wasi:cli/environment", b"wasi:http/abcdefghij");
-    assert!(
-        upload(manifest.clone(), http).await.assert_problem(422, "forbidden-import").contains("wasi:http/abcdefghij")
-    );
+    let refused = upload(manifest.clone(), http.clone()).await;
+    let detail = refused.assert_problem(422, "forbidden-import");
+    assert!(detail.contains("wasi:http/abcdefghij") && detail.contains("Allowed: onewindow:platform/"), "{detail}");
+    // Every bad import at once, not just the first.
+    let two = replace(&http, b"wasi:cli/exit", b"wasi:nfs/exit");
+    let refused = upload(manifest.clone(), two).await;
+    refused.assert_problem(422, "forbidden-import");
+    let messages = refused.body["errors"].as_array().expect("a list of faults").clone();
+    assert_eq!(messages.len(), 2, "{:#}", refused.body);
+    let names = |needle: &str| messages.iter().any(|m| m["message"].as_str().unwrap_or_default().contains(needle));
+    assert!(names("wasi:nfs/exit") && names("wasi:http/abcdefghij"), "{:#}", refused.body);
 
     let bad_world = upload(manifest.replace("service@0.1.0", "service@0.2.0"), wasm.clone()).await;
-    assert!(bad_world.assert_problem(422, "invalid-manifest").contains("supports 0.1.0 to 0.1.1"));
+    assert!(bad_world.assert_problem(422, "invalid-manifest").contains("supports 0.1.0 to 0.1.2"));
     assert_eq!(bad_world.body["errors"][0]["field"], "world");
     let unknown = upload(manifest.replace(r#"["data", "log"]"#, r#"["data", "teleport"]"#), wasm.clone()).await;
     assert_eq!(unknown.body["errors"][0]["field"], "capabilities");
@@ -288,8 +297,12 @@ async fn every_upload_failure_has_its_own_problem_type_and_leaves_only_an_audit_
     );
     // ... but each is on the audit trail.
     let refused = app.client.get("/api/v1/admin/audit?action=plugin.upload-refused&limit=100", Some(&admin)).await;
-    assert_eq!(refused.body.as_array().unwrap().len(), 11, "every refusal but the unreadable form: {:#}", refused.body);
+    assert_eq!(refused.body.as_array().unwrap().len(), 12, "every refusal but the unreadable form: {:#}", refused.body);
     assert_eq!(refused.body[0]["actor_unit"], "partner-gas");
+    // A refused manifest whose id is readable is filed under that plugin.
+    let targets: Vec<&str> = refused.body.as_array().unwrap().iter().filter_map(|e| e["target"].as_str()).collect();
+    assert_eq!(targets.iter().filter(|t| **t == "plugin:(unreadable)").count(), 1, "only the broken TOML: {targets:?}");
+    assert!(targets.iter().all(|t| *t == "plugin:(unreadable)" || t.starts_with("plugin:gas-notes")), "{targets:?}");
 
     // Versions only go up.
     assert_eq!(upload(manifest.clone(), wasm.clone()).await.status, 201);
@@ -553,4 +566,69 @@ async fn uploads_past_the_platforms_size_limit_are_refused_and_audited(backend: 
         app.client.get("/api/v1/plugins", Some(&partner)).await.body.as_array().unwrap().is_empty(),
         "nothing stored"
     );
+}
+
+/// `api.json`: checked at upload (every fault at once), shown in the review
+/// as the routes a version adds, and merged into `/api/openapi.json` under
+/// the service's prefix once the version serves.
+async fn a_version_describes_its_routes_in_the_portal_document(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let partner = app.staff("gas-dev", "partner-gas").await;
+    let (v1, wasm) = fixture("gas-notes", "1.0.0");
+    let notes = json!({"paths": {"/notes": {
+        "get": {"summary": "Every note", "responses": {"200": {"description": "The notes"}}},
+        "post": {"summary": "Add a note", "parameters": [{"name": "body", "in": "query", "schema": {"type": "string"}}]}
+    }}});
+
+    let broken = json!({"info": {}, "paths": {"notes": {"get": {}}, "/x": {"fetch": {}, "post": {"$ref": "#/y"}}}});
+    let refused = app.client.upload_with_api(Some(&partner), &v1, &wasm, Some(&broken.to_string())).await;
+    refused.assert_problem(422, "invalid-api-doc");
+    let faults = refused.body["errors"].as_array().unwrap();
+    assert_eq!(faults.len(), 4, "every fault at once: {:#}", refused.body);
+    assert!(faults.iter().all(|f| f["field"] == "api"));
+    assert_eq!(app.client.get("/api/v1/plugins/gas-notes", Some(&admin)).await.status, 404, "nothing stored");
+
+    let uploaded = app.client.upload_with_api(Some(&partner), &v1, &wasm, Some(&notes.to_string())).await;
+    assert_eq!(uploaded.status, 201, "{:#}", uploaded.body);
+    assert_eq!(uploaded.body["routes"], json!(["GET /notes", "POST /notes"]));
+    let queue = app.client.get("/api/v1/admin/reviews", Some(&admin)).await;
+    assert_eq!(queue.body[0]["added_routes"], json!(["GET /notes", "POST /notes"]));
+    let document = app.client.get("/api/openapi.json", None).await.body;
+    assert!(document["paths"]["/api/v1/services/gas-notes/notes"].is_null(), "not before it serves");
+
+    approve(&app, &admin, "gas-notes", "1.0.0", json!({"sha256": uploaded.body["sha256"]})).await;
+    let document = app.client.get("/api/openapi.json", None).await.body;
+    let item = &document["paths"]["/api/v1/services/gas-notes/notes"];
+    assert_eq!(item["get"]["summary"], "Every note");
+    assert_eq!(item["get"]["tags"], json!(["gas-notes"]));
+    assert_eq!(item["get"]["responses"]["200"]["description"], "The notes");
+    assert!(item["post"]["responses"]["default"]["content"]["application/problem+json"].is_object());
+    assert!(document["tags"].as_array().unwrap().iter().any(|t| t["name"] == "gas-notes"));
+    assert!(document["paths"]["/api/v1/plugins"].is_object(), "the platform's own routes stay");
+
+    // The next version adds a route: the review shows just that one.
+    let (v2, _) = fixture("gas-notes", "1.1.0");
+    let mut more = notes.clone();
+    more["paths"]["/notes/{id}"] = json!({"get": {"summary": "One note"}});
+    let second = app.client.upload_with_api(Some(&partner), &v2, &wasm, Some(&more.to_string())).await;
+    assert_eq!(second.status, 201, "{:#}", second.body);
+    let queue = app.client.get("/api/v1/admin/reviews", Some(&admin)).await;
+    assert_eq!(queue.body[0]["added_routes"], json!(["GET /notes/{id}"]));
+    approve(&app, &admin, "gas-notes", "1.1.0", json!({"sha256": second.body["sha256"]})).await;
+    let document = app.client.get("/api/openapi.json", None).await.body;
+    let one = &document["paths"]["/api/v1/services/gas-notes/notes/{id}"]["get"];
+    assert_eq!(
+        one["parameters"][0],
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}})
+    );
+
+    // Suspended, its routes leave the document.
+    let suspended = app
+        .client
+        .post_json("/api/v1/admin/plugins/gas-notes/suspend", Some(&admin), &json!({"reason": "checking"}))
+        .await;
+    assert_eq!(suspended.status, 200, "{:#}", suspended.body);
+    let document = app.client.get("/api/openapi.json", None).await.body;
+    assert!(document["paths"]["/api/v1/services/gas-notes/notes"].is_null());
 }

@@ -4,7 +4,7 @@
 
 use onewindow::registry::install::{InstallError, Installed};
 use onewindow::registry::validate::ValidationError;
-use onewindow::registry::{Installer, Manifest};
+use onewindow::registry::{Installer, Manifest, Upload};
 use onewindow_tests::{Backend, Options, TestApp, on_both_backends, plugins_dir};
 
 on_both_backends!(
@@ -25,7 +25,7 @@ fn manifest_for(id: &str) -> String {
 }
 
 async fn refused(app: &TestApp, manifest: &str, bytes: &[u8]) -> InstallError {
-    installer(app).install_and_activate(manifest, bytes, "test").await.expect_err("the install is refused")
+    installer(app).install_and_activate(Upload::new(manifest, bytes), "test").await.expect_err("the install is refused")
 }
 
 async fn service_ids(app: &TestApp) -> Vec<String> {
@@ -69,7 +69,7 @@ async fn a_bad_manifest_is_refused_naming_the_field(backend: Backend) {
     match refused(&app, &bad, &bytes).await {
         InstallError::Manifest(error) => {
             assert_eq!(error.field, "world");
-            assert!(error.problem.contains("0.1.0 to 0.1.1"), "{error}");
+            assert!(error.problem.contains("0.1.0 to 0.1.2"), "{error}");
         }
         other => panic!("expected a manifest error, got {other}"),
     }
@@ -83,11 +83,11 @@ async fn a_version_cannot_be_replaced_by_other_bytes(backend: Backend) {
     let manifest = manifest_for("candidate");
     let bytes = std::fs::read(plugins_dir().join("fixtures/misbehaving/plugin.wasm")).unwrap();
     assert!(matches!(
-        installer(&app).install_and_activate(&manifest, &bytes, "test").await.unwrap(),
+        installer(&app).install_and_activate(Upload::new(&manifest, &bytes), "test").await.unwrap(),
         Installed::New { .. }
     ));
     assert!(matches!(
-        installer(&app).install_and_activate(&manifest, &bytes, "test").await.unwrap(),
+        installer(&app).install_and_activate(Upload::new(&manifest, &bytes), "test").await.unwrap(),
         Installed::Unchanged { .. }
     ));
 

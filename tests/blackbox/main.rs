@@ -8,6 +8,7 @@ mod governance;
 mod inbox_and_figures;
 mod install;
 mod plugin_logs;
+mod polyglot;
 mod portal;
 mod records;
 mod residence_permit;

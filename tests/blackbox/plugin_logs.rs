@@ -45,6 +45,10 @@ async fn a_unit_reads_its_own_plugins_log_and_nobody_elses(backend: Backend) {
     let failure = lines.body.as_array().unwrap().iter().find(|l| l["kind"] == "failure").expect("the trap is there");
     assert_eq!(failure["request_id"], request_id.as_str());
     assert!(failure["message"].as_str().unwrap().contains("failed"), "{failure}");
+    // Where it failed: the guest's frames (named where the component keeps
+    // its name section; this one is stripped, so numbered).
+    assert!(failure["message"].as_str().unwrap().contains("\n  at function #"), "{failure}");
+    assert!(!trapped.body.to_string().contains("at function"), "the caller learns only that it failed");
     assert!(
         lines.body.as_array().unwrap().iter().all(|l| l["version"] == "0.1.0"),
         "every line names the version that wrote it"

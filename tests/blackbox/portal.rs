@@ -78,7 +78,20 @@ async fn openapi_document_covers_every_route(backend: Backend) {
     assert_eq!(answer.status, 200);
     assert_eq!(answer.body["openapi"], "3.1.0");
     let paths = answer.body["paths"].as_object().unwrap();
-    let mut documented: Vec<&str> = paths.keys().map(String::as_str).collect();
+    // The first-party service's own routes, from its api.json.
+    let service_prefix = "/api/v1/services/residence-permit/";
+    let mut described: Vec<&str> = paths.keys().filter_map(|p| p.strip_prefix(service_prefix)).collect();
+    described.sort();
+    for route in ["applications", "applications/{id}", "applications/{id}/transition", "prefill"] {
+        assert!(described.contains(&route), "{route} is described: {described:?}");
+    }
+    let apply = &paths["/api/v1/services/residence-permit/applications"]["post"];
+    assert_eq!(apply["tags"], serde_json::json!(["residence-permit"]));
+    let body = &apply["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(body["properties"]["full_name"]["type"], "string");
+    assert!(apply["responses"]["201"]["content"]["application/json"]["schema"]["properties"]["status"].is_object());
+    let mut documented: Vec<&str> =
+        paths.keys().map(String::as_str).filter(|p| !p.starts_with(service_prefix)).collect();
     documented.sort();
     assert_eq!(
         documented,
@@ -143,4 +156,6 @@ async fn openapi_document_covers_every_route(backend: Backend) {
     let docs = app.client.get("/api/docs/", None).await;
     assert_eq!(docs.status, 200);
     assert!(docs.body.as_str().unwrap_or_default().contains("swagger"), "the browsable view is served");
+    let setup = app.client.get("/api/docs/swagger-initializer.js", None).await;
+    assert!(setup.body.as_str().unwrap_or_default().contains("/api/openapi.json"), "and reads the merged document");
 }

@@ -21,6 +21,7 @@ on_both_backends!(
     a_read_stays_in_the_access_log_when_the_request_fails,
     a_filter_on_a_personal_column_is_a_read,
     a_hidden_entry_comes_back_on_its_date,
+    a_plugin_learns_its_service_id_and_owning_unit,
 );
 
 const ID_AYGUL: &str = "11010519491231002X";
@@ -980,4 +981,31 @@ async fn a_hidden_entry_comes_back_on_its_date(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(onewindow::store::timestamp::now() >= until, "not before its date");
+}
+
+/// `plugin-info`: a partner's upload learns which unit owns it, so "staff of
+/// my own unit" needs no hard-coded id; a first-party plugin has no owner.
+async fn a_plugin_learns_its_service_id_and_owning_unit(backend: Backend) {
+    let app = spawn(backend).await;
+    let developer = app.staff("water-dev", "partner-water").await;
+    install_copy(&app, &developer, "water-probe", |m| m, json!([])).await;
+    let info = app.client.get(&service("water-probe", "/plugin-info"), None).await;
+    assert_eq!(info.status, 200, "{:#}", info.body);
+    assert_eq!(info.body, json!({"service": "water-probe", "owner": {"id": "partner-water", "kind": "partner"}}));
+    let first_party = app.client.get(&service("linkage-probe", "/plugin-info"), None).await;
+    assert_eq!(first_party.body, json!({"service": "linkage-probe", "owner": null}));
+
+    // The owner's staff pass; another partner's staff and residents do not.
+    let water = app.staff("water-clerk", "partner-water").await;
+    let gas = app.staff("gas-clerk", "partner-gas").await;
+    let (resident, _) = app.resident("aygul").await;
+    let route = service("water-probe", "/owner-staff-only");
+    assert_eq!(app.client.get(&route, Some(&water)).await.status, 200);
+    let refused = app.client.get(&route, Some(&gas)).await;
+    assert!(refused.assert_problem(403, "forbidden").contains("partner-water"));
+    app.client.get(&route, Some(&resident)).await.assert_problem(403, "forbidden");
+    app.client.get(&route, None).await.assert_problem(401, "unauthorized");
+    // A first-party plugin has no owner: nobody is its owner's staff.
+    let route = service("linkage-probe", "/owner-staff-only");
+    app.client.get(&route, Some(&water)).await.assert_problem(403, "forbidden");
 }

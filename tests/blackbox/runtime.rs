@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use onewindow::registry::Installer;
+use onewindow::registry::{Installer, Upload};
 use onewindow_tests::{Backend, Options, TestApp, on_both_backends, plugins_dir};
 
 const BASE: &str = "/api/v1/services/misbehaving";
@@ -90,7 +90,7 @@ async fn excess_concurrent_calls_get_503_with_retry_after(backend: Backend) {
         .replace("max-concurrency = 4", "max-concurrency = 2");
     let installer = Installer::new(app.state.store.clone(), app.state.runtime.clone());
     installer
-        .install_and_activate(&manifest, &std::fs::read(fixture.join("plugin.wasm")).unwrap(), "test")
+        .install_and_activate(Upload::new(&manifest, &std::fs::read(fixture.join("plugin.wasm")).unwrap()), "test")
         .await
         .unwrap();
 

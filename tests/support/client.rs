@@ -118,9 +118,23 @@ impl Client {
 
     /// Uploads a plugin version as multipart `manifest` + `component`.
     pub async fn upload(&self, token: Option<&str>, manifest: &str, component: &[u8]) -> Answer {
-        let form = reqwest::multipart::Form::new()
+        self.upload_with_api(token, manifest, component, None).await
+    }
+
+    /// Uploads a plugin version with an `api` description (`api.json`) too.
+    pub async fn upload_with_api(
+        &self,
+        token: Option<&str>,
+        manifest: &str,
+        component: &[u8],
+        api: Option<&str>,
+    ) -> Answer {
+        let mut form = reqwest::multipart::Form::new()
             .text("manifest", manifest.to_owned())
             .part("component", reqwest::multipart::Part::bytes(component.to_vec()).file_name("plugin.wasm"));
+        if let Some(api) = api {
+            form = form.text("api", api.to_owned());
+        }
         let mut request = self.http.post(format!("{}/api/v1/plugins", self.base)).multipart(form);
         if let Some(token) = token {
             request = request.bearer_auth(token);

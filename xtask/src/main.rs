@@ -2,13 +2,20 @@
 //!
 //! - `cargo xtask serve [ARGS]`  build the plugins, then run `onewindow serve`
 //!   with the first-party plugins installed (ARGS go to `serve`);
-//! - `cargo xtask test [ARGS]`   build the plugins and test fixtures once, then
-//!   run the whole test suite on SQLite and PostgreSQL (ARGS go to `cargo test`);
+//! - `cargo xtask test [ARGS]`   build the plugins, test fixtures and the
+//!   Python and JavaScript examples once, then run the whole test suite on
+//!   SQLite and PostgreSQL (ARGS go to `cargo test`);
 //! - `cargo xtask build-plugins` build and stage the plugins only;
+//! - `cargo xtask build-polyglot` install componentize-py and componentize-js
+//!   (pinned, under `target/polyglot/`) if missing, then build and stage the
+//!   Python and JavaScript examples (see `polyglot.rs`);
 //! - `cargo xtask bench [ARGS]`  build the plugins, then `cargo bench`.
 //!
 //! Plugins are built for `wasm32-wasip2` with the `plugin` profile and staged
-//! as `target/plugins/{first-party,fixtures}/<id>/{plugin.toml,plugin.wasm}`.
+//! as `target/plugins/{first-party,fixtures}/<id>/{plugin.toml,plugin.wasm}`;
+//! the examples in other languages as `target/plugins/polyglot/<id>/...`.
+
+mod polyglot;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -23,18 +30,22 @@ const FIXTURES: &[(&str, &str)] = &[
     ("old-world", "tests/fixtures/old-world"),
 ];
 /// Built for wasm too (so they stay valid components) but not installed:
-/// the partner's starter.
-const EXAMPLES: &[&str] = &["starter-service"];
+/// the partner's starter, and the services not yet installed as first-party.
+const EXAMPLES: &[&str] = &["starter-service", "lost-id-reissue", "legal-consultation", "utility-referral"];
 const WASM_TARGET: &str = "wasm32-wasip2";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("serve") => build_plugins().and_then(|staged| serve(&staged, &args[1..])),
-        Some("test") => build_plugins().and_then(|staged| test(&staged, &args[1..])),
+        Some("test") => build_plugins().and_then(|staged| {
+            polyglot::build_for_tests()?;
+            test(&staged, &args[1..])
+        }),
         Some("bench") => build_plugins().and_then(|staged| bench(&staged, &args[1..])),
         Some("build-plugins") => build_plugins().map(|staged| println!("plugins staged in {}", staged.display())),
-        _ => Err("usage: cargo xtask <serve|test|bench|build-plugins> [ARGS...]".to_owned()),
+        Some("build-polyglot") => polyglot::build().map(|staged| println!("examples staged in {}", staged.display())),
+        _ => Err("usage: cargo xtask <serve|test|bench|build-plugins|build-polyglot> [ARGS...]".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -101,9 +112,12 @@ fn stage(built: &Path, into: &Path, plugins: &[(&str, &str)]) -> Result<(), Stri
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let wasm = built.join(format!("{}.wasm", name.replace('-', "_")));
         std::fs::copy(&wasm, dir.join("plugin.wasm")).map_err(|e| format!("{}: {e}", wasm.display()))?;
-        let manifest = root().join(source).join("plugin.toml");
-        if manifest.exists() {
-            std::fs::copy(&manifest, dir.join("plugin.toml")).map_err(|e| format!("{}: {e}", manifest.display()))?;
+        // The manifest and, if the plugin describes its routes, api.json.
+        for file in ["plugin.toml", "api.json"] {
+            let from = root().join(source).join(file);
+            if from.exists() {
+                std::fs::copy(&from, dir.join(file)).map_err(|e| format!("{}: {e}", from.display()))?;
+            }
         }
     }
     Ok(())

@@ -15,6 +15,7 @@ mod problem;
 mod registry_error;
 mod reports;
 mod request_id;
+mod service_routes;
 mod services;
 mod staff;
 mod state;

@@ -1,11 +1,15 @@
-//! The OpenAPI 3.1 document (generated from the handlers' annotations) at
-//! `/api/openapi.json`, and a browsable view at `/api/docs`.
+//! The OpenAPI 3.1 document at `/api/openapi.json`, and a browsable view at
+//! `/api/docs`: the platform's routes (generated from the handlers'
+//! annotations) and, under each service's prefix, the routes its active
+//! plugin version describes in its `api.json` (`service_routes`).
 
 use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use super::state::AppState;
 
@@ -44,7 +48,20 @@ pub fn base() -> OpenApiDoc {
     ApiDoc::openapi()
 }
 
-/// Serves the document and the Swagger UI.
+/// Where the document is served.
+const DOCUMENT: &str = "/api/openapi.json";
+
+/// Serves the document and the Swagger UI (which reads the document, so
+/// the services' routes show there too).
 pub fn router(spec: OpenApiDoc) -> Router<AppState> {
-    Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", spec))
+    let platform = std::sync::Arc::new(serde_json::to_value(&spec).expect("the OpenAPI document serialises"));
+    Router::new()
+        .route(
+            DOCUMENT,
+            get(move |State(state): State<AppState>| {
+                let platform = platform.clone();
+                async move { super::service_routes::document(&state, &platform).await }
+            }),
+        )
+        .merge(SwaggerUi::new("/api/docs").config(Config::from(DOCUMENT)))
 }

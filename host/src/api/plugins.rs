@@ -12,7 +12,7 @@ use super::extract::{AuthUser, QueryParams, StaffUser};
 use super::problem::{ApiError, Problem};
 use super::request_id::RequestId;
 use super::state::AppState;
-use crate::registry::{Context, Registry};
+use crate::registry::{Context, Registry, Upload};
 use crate::runtime::plugin_logs::PluginLogLine;
 use crate::store::accounts::Role;
 use crate::store::plugins::{self, PluginRecord, VersionRecord};
@@ -42,6 +42,9 @@ struct UploadForm {
     /// The component (`.wasm`) built for wasm32-wasip2.
     #[schema(format = Binary, content_media_type = "application/wasm")]
     component: Vec<u8>,
+    /// Optional: the plugin's `api.json`, an OpenAPI paths object describing
+    /// its routes (relative to the service), with schemas inlined.
+    api: Option<String>,
 }
 
 /// Upload a plugin version (staff of the owning unit). Stored as `pending`
@@ -51,7 +54,7 @@ struct UploadForm {
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = VersionRecord), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 409, body = Problem, description = "version-not-newer"), (status = 413, body = Problem),
-        (status = 422, body = Problem, description = "invalid-manifest, not-wasm, core-module, invalid-component, forbidden-import, unsupported-version or wrong-world")))]
+        (status = 422, body = Problem, description = "invalid-manifest, invalid-api-doc, not-wasm, core-module, invalid-component, forbidden-import, async-export, unsupported-version or wrong-world")))]
 async fn upload(
     State(state): State<AppState>,
     staff: Result<StaffUser, ApiError>,
@@ -70,7 +73,7 @@ async fn upload(
             return Err(refusal);
         }
     };
-    let (manifest, component) = match read_form(&mut form).await {
+    let UploadParts { manifest, component, api } = match read_form(&mut form).await {
         Ok(parts) => parts,
         Err(FormError::TooLarge) => return Err(too_large(&state, &staff, &request_id, &headers).await),
         Err(FormError::Refused(error)) => return Err(error),
@@ -86,11 +89,18 @@ async fn upload(
     let actor = staff.user.actor();
     let cx = Context { actor: &actor, request_id: &request_id.0 };
     let registry = Registry::new(state.store.clone(), state.runtime.clone());
-    let version = registry.upload(&cx, Some(&staff.unit), &manifest, &component).await?;
+    let upload = Upload::new(&manifest, &component).with_api(api.as_deref());
+    let version = registry.upload(&cx, Some(&staff.unit), upload).await?;
     Ok((StatusCode::CREATED, axum::Json(version)))
 }
 
-type FormParts = (Option<String>, Option<axum::body::Bytes>);
+/// The fields of an upload form, each if sent.
+#[derive(Default)]
+struct UploadParts {
+    manifest: Option<String>,
+    component: Option<axum::body::Bytes>,
+    api: Option<String>,
+}
 
 /// Why an upload form could not be read.
 enum FormError {
@@ -100,8 +110,8 @@ enum FormError {
     Refused(ApiError),
 }
 
-/// The `manifest` and `component` fields of an upload form.
-async fn read_form(form: &mut Multipart) -> Result<FormParts, FormError> {
+/// The `manifest`, `component` and `api` fields of an upload form.
+async fn read_form(form: &mut Multipart) -> Result<UploadParts, FormError> {
     let unreadable = |error: axum::extract::multipart::MultipartError| {
         if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
             FormError::TooLarge
@@ -109,19 +119,20 @@ async fn read_form(form: &mut Multipart) -> Result<FormParts, FormError> {
             FormError::Refused(ApiError::BadRequest(format!("cannot read the multipart form: {error}")))
         }
     };
-    let (mut manifest, mut component) = (None, None);
+    let mut parts = UploadParts::default();
     while let Some(field) = form.next_field().await.map_err(unreadable)? {
         match field.name() {
-            Some("manifest") => manifest = Some(field.text().await.map_err(unreadable)?),
-            Some("component") => component = Some(field.bytes().await.map_err(unreadable)?),
+            Some("manifest") => parts.manifest = Some(field.text().await.map_err(unreadable)?),
+            Some("component") => parts.component = Some(field.bytes().await.map_err(unreadable)?),
+            Some("api") => parts.api = Some(field.text().await.map_err(unreadable)?),
             Some(other) => {
-                let message = "unknown form field; send `manifest` and `component`";
+                let message = "unknown form field; send `manifest`, `component` and optionally `api`";
                 return Err(FormError::Refused(ApiError::field(other, message)));
             }
             None => return Err(FormError::Refused(ApiError::BadRequest("a form field has no name".into()))),
         }
     }
-    Ok((manifest, component))
+    Ok(parts)
 }
 
 /// The 413 for an upload past the platform's limit: it names the size sent

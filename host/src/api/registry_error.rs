@@ -24,20 +24,14 @@ impl From<RegistryError> for ApiError {
                 errors: vec![FieldError::new(&problem.field, problem.problem)],
             },
             RegistryError::Component(component) => {
-                let (status, slug, title) = match component {
-                    ValidationError::TooLarge { .. } => {
-                        (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Component too large")
-                    }
-                    ValidationError::NotWasm => (unprocessable, "not-wasm", "Not WebAssembly"),
-                    ValidationError::CoreModule => (unprocessable, "core-module", "Core module, not a component"),
-                    ValidationError::InvalidComponent(_) => (unprocessable, "invalid-component", "Invalid component"),
-                    ValidationError::ForbiddenImport(_) => (unprocessable, "forbidden-import", "Forbidden import"),
-                    ValidationError::UnsupportedVersion { .. } => {
-                        (unprocessable, "unsupported-version", "Unsupported platform version")
-                    }
-                    ValidationError::WrongWorld(_) => (unprocessable, "wrong-world", "Wrong world"),
-                };
+                let (status, slug, title) = component_refusal(&component);
                 refused(status, slug, title, detail)
+            }
+            RegistryError::ComponentFaults(faults) => {
+                // Named after the first; every fault is listed.
+                let (status, slug, title) = component_refusal(&faults[0]);
+                let errors = faults.iter().map(|f| FieldError::new("component", f.to_string())).collect();
+                ApiError::Refused { status, slug, title, detail, errors }
             }
             RegistryError::NotOwner(_) => ApiError::Forbidden(detail),
             RegistryError::VersionNotNewer { .. } | RegistryError::VersionExists { .. } => {
@@ -50,9 +44,33 @@ impl From<RegistryError> for ApiError {
             RegistryError::ShaMismatch { .. } => {
                 refused(StatusCode::CONFLICT, "sha256-mismatch", "Different upload", detail)
             }
+            RegistryError::InvalidApiDoc(faults) => ApiError::Refused {
+                status: unprocessable,
+                slug: "invalid-api-doc",
+                title: "Invalid route description",
+                detail,
+                errors: faults.iter().map(|f| FieldError::new("api", f.clone())).collect(),
+            },
             RegistryError::InvalidGrant(_) => refused(unprocessable, "invalid-grant", "Invalid grant", detail),
             RegistryError::Storage(e) => ApiError::Internal(e.into()),
             RegistryError::Internal(message) => ApiError::Internal(anyhow::anyhow!(message)),
         }
+    }
+}
+
+/// The status, problem type and title of a refused component.
+fn component_refusal(fault: &ValidationError) -> (StatusCode, &'static str, &'static str) {
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    match fault {
+        ValidationError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Component too large"),
+        ValidationError::NotWasm => (unprocessable, "not-wasm", "Not WebAssembly"),
+        ValidationError::CoreModule => (unprocessable, "core-module", "Core module, not a component"),
+        ValidationError::InvalidComponent(_) => (unprocessable, "invalid-component", "Invalid component"),
+        ValidationError::ForbiddenImport(_) => (unprocessable, "forbidden-import", "Forbidden import"),
+        ValidationError::AsyncExport => (unprocessable, "async-export", "Async export"),
+        ValidationError::UnsupportedVersion { .. } => {
+            (unprocessable, "unsupported-version", "Unsupported platform version")
+        }
+        ValidationError::WrongWorld(_) => (unprocessable, "wrong-world", "Wrong world"),
     }
 }

@@ -22,7 +22,6 @@ use crate::registry::manifest::Localized;
 use crate::runtime::{Invocation, LoadedPlugin};
 use crate::store::accounts::{Account, Role};
 use crate::store::plugins::{self, VersionState};
-use crate::store::units::UnitKind;
 use crate::wit;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -235,15 +234,11 @@ fn caller(account: &Account) -> wit::Caller {
         Role::Staff => wit::Role::Staff,
         Role::Admin => wit::Role::Admin,
     };
-    let unit = account.unit_id.as_ref().zip(account.unit_kind).map(|(id, kind)| wit::Unit {
-        id: id.clone(),
-        kind: match kind {
-            UnitKind::Police => wit::UnitKind::Police,
-            UnitKind::Community => wit::UnitKind::Community,
-            UnitKind::Judicial => wit::UnitKind::Judicial,
-            UnitKind::Partner => wit::UnitKind::Partner,
-        },
-    });
+    let unit = account
+        .unit_id
+        .as_ref()
+        .zip(account.unit_kind)
+        .map(|(id, kind)| wit::Unit { id: id.clone(), kind: kind.into() });
     wit::Caller { subject: account.id.clone(), role, unit, display_name: account.display_name.clone() }
 }
 

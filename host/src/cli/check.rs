@@ -1,25 +1,30 @@
-//! `onewindow plugin check DIR`: the validation an upload goes through,
-//! run locally and without a platform, reporting every fault at once.
+//! `onewindow plugin check DIR | FILES`: the validation an upload goes
+//! through, run locally and without a platform, reporting every fault at once.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use wasmtime::component::Component;
 
+use super::output::{errln, outln};
 use crate::config::RuntimeConfig;
 use crate::registry::Manifest;
+use crate::registry::api_doc::ApiDoc;
 use crate::registry::validate::{self, ValidationError};
 use crate::runtime::{engine, state};
 
-/// Checks `dir/plugin.toml` and `dir/plugin.wasm`; prints what it found and
+/// Checks the manifest, the component and (if given) `api.json` named by
+/// `paths` (a plugin directory, or the files); prints what it found and
 /// fails when anything would be refused at upload.
-pub fn run(dir: &Path) -> anyhow::Result<()> {
+pub fn run(paths: &[PathBuf]) -> anyhow::Result<()> {
+    let files = super::upload_files::locate(paths)?;
     let mut faults: Vec<String> = Vec::new();
-    let manifest_path = dir.join("plugin.toml");
-    match std::fs::read_to_string(&manifest_path) {
-        Err(e) => faults.push(format!("{}: {e}", manifest_path.display())),
+    let shown = |path: &Path| path.display().to_string();
+    match std::fs::read_to_string(&files.manifest) {
+        Err(e) => faults.push(format!("{}: {e}", shown(&files.manifest))),
         Ok(text) => match Manifest::parse_all(&text) {
-            Ok(manifest) => println!(
-                "plugin.toml: {} {} for world {}, asking for {}",
+            Ok(manifest) => outln!(
+                "{}: {} {} for world {}, asking for {}",
+                shown(&files.manifest),
                 manifest.id,
                 manifest.version,
                 manifest.world_version,
@@ -28,21 +33,27 @@ pub fn run(dir: &Path) -> anyhow::Result<()> {
             Err(errors) => faults.extend(errors.iter().map(ToString::to_string)),
         },
     }
-    let wasm_path = dir.join("plugin.wasm");
-    match std::fs::read(&wasm_path) {
-        Err(e) => faults.push(format!("{}: {e}", wasm_path.display())),
+    let wasm = shown(&files.component);
+    match std::fs::read(&files.component) {
+        Err(e) => faults.push(format!("{wasm}: {e}")),
         Ok(bytes) => match component_faults(&bytes) {
-            Ok(found) if found.is_empty() => println!("plugin.wasm: {} bytes, links to this host", bytes.len()),
-            Ok(found) => faults.extend(found.iter().map(|f| format!("plugin.wasm: {f}"))),
-            Err(e) => faults.push(format!("plugin.wasm: {e:#}")),
+            Ok(found) if found.is_empty() => outln!("{wasm}: {} bytes, links to this host", bytes.len()),
+            Ok(found) => faults.extend(found.iter().map(|f| format!("{wasm}: {f}"))),
+            Err(e) => faults.push(format!("{wasm}: {e:#}")),
         },
     }
+    if let Some(api) = &files.api {
+        match std::fs::read_to_string(api).map_err(|e| vec![e.to_string()]).and_then(|t| ApiDoc::parse(&t)) {
+            Ok(doc) => outln!("{}: {} routes described", shown(api), doc.routes().len()),
+            Err(found) => faults.extend(found.iter().map(|f| format!("{}: {f}", shown(api)))),
+        }
+    }
     if faults.is_empty() {
-        println!("ok: the upload would be accepted");
+        outln!("ok: the upload would be accepted");
         return Ok(());
     }
     for fault in &faults {
-        eprintln!("refused: {fault}");
+        errln!("refused: {fault}");
     }
     anyhow::bail!("{} fault(s): fix them and check again", faults.len())
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::auth::{password, token};
 use crate::config::Config;
-use crate::registry::Manifest;
+use crate::registry::{Installer, Manifest, Upload};
 use crate::startup::{Application, shutdown_signal};
 use crate::store::accounts::{self, NewAccount, Role};
 use crate::store::{Store, sessions, timestamp};
@@ -18,23 +18,20 @@ use crate::store::{Store, sessions, timestamp};
 /// Serves `dir` (plugin.toml + plugin.wasm) until interrupted.
 pub async fn run(dir: &Path, listen: SocketAddr, unit: &str) -> anyhow::Result<()> {
     // Refuse early, with every fault, what an upload would refuse.
-    super::check::run(dir)?;
+    super::check::run(&[dir.to_path_buf()])?;
     let manifest =
         Manifest::parse(&std::fs::read_to_string(dir.join("plugin.toml"))?).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let files = super::upload_files::UploadFiles::read(&[dir.to_path_buf()])?;
     let scratch = tempfile::tempdir()?;
-    let staged = scratch.path().join("plugins").join(manifest.id.as_str());
-    std::fs::create_dir_all(&staged)?;
-    std::fs::copy(dir.join("plugin.toml"), staged.join("plugin.toml"))?;
-    std::fs::copy(dir.join("plugin.wasm"), staged.join("plugin.wasm"))?;
-
-    let config = Config {
-        listen,
-        data_dir: scratch.path().join("data"),
-        first_party: vec![scratch.path().join("plugins")],
-        ..Config::default()
-    };
+    let config = Config { listen, data_dir: scratch.path().join("data"), first_party: Vec::new(), ..Config::default() };
     let app = Application::build(config).await?;
     let store = app.state().store.clone();
+    // Owned by `unit`, as that unit's upload would be, and granted all it asks.
+    let upload = Upload::new(&files.manifest, &files.component).with_api(files.api.as_deref());
+    Installer::new(store.clone(), app.state().runtime.clone())
+        .install_owned(upload, Some(unit), "dev")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let resident = signed_in(&store, "dev-resident", Role::Resident, None).await?;
     let staff = signed_in(&store, "dev-staff", Role::Staff, Some(unit)).await?;
     let address = app.local_addr();

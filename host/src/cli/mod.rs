@@ -9,8 +9,11 @@ use clap::{Args, Parser, Subcommand};
 pub(crate) mod check;
 mod client;
 mod dev;
+mod output;
 mod remote;
+mod upload_files;
 
+use output::{errln, outln};
 use remote::{AuditCommand, PluginCommand, Remote, StaffCommand, UnitCommand};
 
 use crate::auth::password;
@@ -53,6 +56,11 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Who the token signs in as: username, role and unit.
+    Me {
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Upload, review and manage plugins.
     Plugin {
         #[command(subcommand)]
@@ -60,7 +68,7 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
-    /// List and create units (admins).
+    /// List units (admins see all, staff their own) and create them (admins).
     Unit {
         #[command(subcommand)]
         command: UnitCommand,
@@ -152,14 +160,14 @@ pub fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -173,6 +181,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             create_admin(config, &username, &display_name, password_stdin).await
         }
         Command::Login { username, remote } => remote::login(remote, &username).await,
+        Command::Me { remote } => remote::me(remote).await,
         Command::Plugin { command, remote } => remote::plugin(remote, command).await,
         Command::Unit { command, remote } => remote::unit(remote, command).await,
         Command::Staff { command, remote } => remote::staff(remote, command).await,
@@ -195,13 +204,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     let address = app.local_addr();
     if let Some(admin) = app.initial_admin() {
-        println!();
-        println!("  First start: an admin account was created. This password is shown only once.");
-        println!("    username: {}", admin.username);
-        println!("    password: {}", admin.password);
-        println!();
+        outln!();
+        outln!("  First start: an admin account was created. This password is shown only once.");
+        outln!("    username: {}", admin.username);
+        outln!("    password: {}", admin.password);
+        outln!();
     }
-    println!("Onewindow is serving on http://{address}  (API docs: http://{address}/api/docs)");
+    outln!("Onewindow is serving on http://{address}  (API docs: http://{address}/api/docs)");
     app.run_until(shutdown_signal()).await
 }
 
@@ -212,13 +221,13 @@ async fn records(command: RecordsCommand) -> anyhow::Result<()> {
     let keyring = Keyring::load(&config.data_dir)?;
     match command {
         RecordsCommand::NewKey { .. } => {
-            println!("{}", Keyring::generate_key_line(keyring.current_key_id() + 1));
-            eprintln!("append this line to {} and restart; then run `onewindow records reseal`", keyring.origin());
+            outln!("{}", Keyring::generate_key_line(keyring.current_key_id() + 1));
+            errln!("append this line to {} and restart; then run `onewindow records reseal`", keyring.origin());
         }
         RecordsCommand::Reseal { .. } => {
             let store = Store::connect(&config.database_url(), 2).await?;
             let done = crate::records::reseal::reseal_all(&store, &keyring).await?;
-            println!(
+            outln!(
                 "re-sealed {} value(s) under key {}; {} already were",
                 done.resealed,
                 keyring.current_key_id(),
@@ -256,9 +265,9 @@ async fn create_admin(
     let account = accounts::create(&mut tx, new).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     crate::startup::record_admin_created(&mut tx, &account, "onewindow admin create").await?;
     tx.commit().await?;
-    println!("created admin {} ({})", account.username, account.id);
+    outln!("created admin {} ({})", account.username, account.id);
     if !password_stdin {
-        println!("password: {secret}");
+        outln!("password: {secret}");
     }
     store.close().await;
     Ok(())

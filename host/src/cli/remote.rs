@@ -12,6 +12,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 use super::client::{self, Client, Credentials};
+use super::output::{errln, outln};
 use crate::audit;
 
 /// Where the host is and who we are.
@@ -30,11 +31,20 @@ pub struct Remote {
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
-    /// Check a plugin directory (plugin.toml + plugin.wasm) locally, as an
-    /// upload would be checked, reporting every fault at once.
-    Check { dir: PathBuf },
-    /// Upload a plugin version: a directory with plugin.toml and plugin.wasm.
-    Upload { dir: PathBuf },
+    /// Check a plugin locally, as an upload would be checked, reporting
+    /// every fault at once: a directory (plugin.toml, plugin.wasm, api.json)
+    /// or the files themselves, as for `upload`.
+    Check {
+        #[arg(required = true, num_args = 1..=3)]
+        paths: Vec<PathBuf>,
+    },
+    /// Upload a plugin version: a directory with plugin.toml, plugin.wasm
+    /// and optionally api.json — or those files named directly
+    /// (`plugin upload plugin.toml target/wasm32-wasip2/release/gas.wasm`).
+    Upload {
+        #[arg(required = true, num_args = 1..=3)]
+        paths: Vec<PathBuf>,
+    },
     /// List plugins (an admin sees all; staff see their unit's).
     List,
     /// Show a plugin with all its versions.
@@ -99,7 +109,7 @@ pub enum PluginCommand {
 
 #[derive(Subcommand)]
 pub enum UnitCommand {
-    /// List units.
+    /// List units: an admin sees every unit, a staff member their own.
     List,
     /// Create a unit.
     Create {
@@ -167,9 +177,9 @@ pub async fn login(remote: Remote, username: &str) -> anyhow::Result<()> {
     let token = session["token"].as_str().ok_or_else(|| anyhow::anyhow!("the host sent no token"))?.to_owned();
     let path = client::save(&Credentials { url: client.url.clone(), token })?;
     if remote.json {
-        println!("{session:#}");
+        outln!("{session:#}");
     } else {
-        println!(
+        outln!(
             "signed in to {} as {} ({}); token saved in {}",
             client.url,
             username,
@@ -177,6 +187,27 @@ pub async fn login(remote: Remote, username: &str) -> anyhow::Result<()> {
             path.display()
         );
     }
+    Ok(())
+}
+
+/// `onewindow me`.
+pub async fn me(remote: Remote) -> anyhow::Result<()> {
+    let client = Client::new(remote.url.clone(), remote.token.clone())?;
+    let account = client.get("/api/v1/auth/me").await?;
+    print(&remote, &account, |a| {
+        outln!(
+            "{} ({}), {} at {}",
+            a["username"].as_str().unwrap_or("?"),
+            a["display_name"].as_str().unwrap_or("?"),
+            a["role"].as_str().unwrap_or("?"),
+            client.url
+        );
+        match a["unit_id"].as_str() {
+            Some(unit) => outln!("unit: {unit} ({})", a["unit_kind"].as_str().unwrap_or("?")),
+            None => outln!("unit: (none)"),
+        }
+        outln!("account id: {}", a["id"].as_str().unwrap_or("?"));
+    });
     Ok(())
 }
 
@@ -191,7 +222,7 @@ fn read_stdin_line(prompt: &str) -> anyhow::Result<String> {
 }
 
 fn print(remote: &Remote, value: &Value, human: impl FnOnce(&Value)) {
-    if remote.json { println!("{value:#}") } else { human(value) }
+    if remote.json { outln!("{value:#}") } else { human(value) }
 }
 
 fn version_line(v: &Value) -> String {
@@ -223,6 +254,21 @@ fn grants_text(grants: &Value) -> String {
     if items.is_empty() { "(none)".into() } else { items.join(" ") }
 }
 
+/// Limits as the API sends them (`memory_mb`, `timeout_ms`,
+/// `max_concurrency`), in words.
+fn limits_text(limits: &Value) -> String {
+    if limits.is_null() {
+        return "(none)".into();
+    }
+    let number = |key: &str| limits[key].as_u64().map_or_else(|| "?".to_owned(), |n| n.to_string());
+    format!(
+        "memory {} MiB, deadline {} ms, concurrency {}",
+        number("memory_mb"),
+        number("timeout_ms"),
+        number("max_concurrency")
+    )
+}
+
 /// Parses `log` or `data:a,b` into a grant.
 fn parse_grant(text: &str) -> Value {
     match text.split_once(':') {
@@ -236,26 +282,26 @@ fn parse_grant(text: &str) -> Value {
 /// `onewindow plugin ...`.
 pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()> {
     // A local check needs no host and no sign-in.
-    if let PluginCommand::Check { dir } = &command {
-        return super::check::run(dir);
+    if let PluginCommand::Check { paths } = &command {
+        return super::check::run(paths);
     }
     let client = Client::new(remote.url.clone(), remote.token.clone())?;
     let admin = |id: &str, what: &str| format!("/api/v1/admin/plugins/{id}/{what}");
     let result = match command {
         PluginCommand::Check { .. } => unreachable!("handled above"),
-        PluginCommand::Upload { dir } => {
-            let manifest = std::fs::read_to_string(dir.join("plugin.toml"))
-                .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("plugin.toml").display()))?;
-            let component = std::fs::read(dir.join("plugin.wasm"))
-                .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("plugin.wasm").display()))?;
-            let form = Form::new()
-                .text("manifest", manifest)
-                .part("component", Part::bytes(component).file_name("plugin.wasm").mime_str("application/wasm")?);
+        PluginCommand::Upload { paths } => {
+            let files = super::upload_files::UploadFiles::read(&paths)?;
+            let mut form = Form::new()
+                .text("manifest", files.manifest)
+                .part("component", Part::bytes(files.component).file_name("plugin.wasm").mime_str("application/wasm")?);
+            if let Some(api) = files.api {
+                form = form.text("api", api);
+            }
             let uploaded = client.send(client.request(Method::POST, "/api/v1/plugins").multipart(form)).await?;
             print(&remote, &uploaded, |v| {
-                println!("uploaded {}", version_line(v));
-                println!("requested: {}", grants_text(&v["requested"]));
-                println!("it is pending until an admin approves it");
+                outln!("uploaded {}", version_line(v));
+                outln!("requested: {}", grants_text(&v["requested"]));
+                outln!("it is pending until an admin approves it");
             });
             return Ok(());
         }
@@ -263,7 +309,7 @@ pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()
             let list = client.get("/api/v1/plugins").await?;
             print(&remote, &list, |v| {
                 for p in v.as_array().into_iter().flatten() {
-                    println!(
+                    outln!(
                         "{}  active {}  owner {}",
                         p["id"].as_str().unwrap_or("?"),
                         p["active_version"].as_str().unwrap_or("(none)"),
@@ -280,9 +326,9 @@ pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()
                 for line in lines.as_array().into_iter().flatten() {
                     after = after.max(line["seq"].as_u64().unwrap_or(after));
                     if remote.json {
-                        println!("{line}");
+                        outln!("{line}");
                     } else {
-                        println!(
+                        outln!(
                             "{} {} {:<7} {}  {}",
                             line["at"].as_str().unwrap_or_default(),
                             line["version"].as_str().unwrap_or_default(),
@@ -301,24 +347,28 @@ pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()
         PluginCommand::Show { id } => {
             let shown = client.get(&format!("/api/v1/plugins/{id}")).await?;
             print(&remote, &shown, |v| {
-                println!(
+                outln!(
                     "{}  owner {}  active {}",
                     id,
                     v["plugin"]["owner_unit"].as_str().unwrap_or("(platform)"),
                     v["plugin"]["active_version"].as_str().unwrap_or("(none)")
                 );
                 for version in v["versions"].as_array().into_iter().flatten() {
-                    println!("  {}", version_line(version));
-                    println!("    requested: {}", grants_text(&version["requested"]));
+                    outln!("  {}", version_line(version));
+                    outln!(
+                        "    requested: {}  limits {}",
+                        grants_text(&version["requested"]),
+                        limits_text(&version["requested_limits"])
+                    );
                     if !version["granted"].is_null() {
-                        println!(
+                        outln!(
                             "    granted:   {}  limits {}",
                             grants_text(&version["granted"]),
-                            version["granted_limits"]
+                            limits_text(&version["granted_limits"])
                         );
                     }
                     if let Some(note) = version["review_note"].as_str() {
-                        println!("    note: {note}");
+                        outln!("    note: {note}");
                     }
                 }
             });
@@ -329,27 +379,27 @@ pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()
             print(&remote, &queue, |v| {
                 let items = v.as_array().cloned().unwrap_or_default();
                 if items.is_empty() {
-                    println!("nothing to review");
+                    outln!("nothing to review");
                 }
                 for item in items {
-                    println!("{}", version_line(&item["version"]));
-                    println!(
+                    outln!("{}", version_line(&item["version"]));
+                    outln!(
                         "  requested: {}  limits {}",
                         grants_text(&item["version"]["requested"]),
-                        item["version"]["requested_limits"]
+                        limits_text(&item["version"]["requested_limits"])
                     );
                     if !item["current_grants"].is_null() {
-                        println!(
+                        outln!(
                             "  current:   {}  limits {}",
                             grants_text(&item["current_grants"]),
-                            item["current_limits"]
+                            limits_text(&item["current_limits"])
                         );
                     }
                     for line in item["explained"].as_array().into_iter().flatten() {
-                        println!("  - {}", line.as_str().unwrap_or("?"));
+                        outln!("  - {}", line.as_str().unwrap_or("?"));
                     }
                     for change in item["widening"].as_array().into_iter().flatten() {
-                        println!("  + {}", change.as_str().unwrap_or("?"));
+                        outln!("  + {}", change.as_str().unwrap_or("?"));
                     }
                 }
             });
@@ -368,7 +418,7 @@ pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()
                 Some(sha) => sha,
                 None => {
                     let sha = record["sha256"].as_str().unwrap_or_default().to_owned();
-                    eprintln!("approving sha256 {sha}");
+                    errln!("approving sha256 {sha}");
                     sha
                 }
             };
@@ -417,7 +467,7 @@ pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()
             client.post(&admin(&id, "rollback"), &json!({ "version": version })).await?
         }
     };
-    print(&remote, &result, |v| println!("{}", version_line(v)));
+    print(&remote, &result, |v| outln!("{}", version_line(v)));
     Ok(())
 }
 
@@ -433,7 +483,7 @@ pub async fn unit(remote: Remote, command: UnitCommand) -> anyhow::Result<()> {
     };
     print(&remote, &result, |v| {
         for unit in v.as_array().into_iter().flatten() {
-            println!(
+            outln!(
                 "{}  {}  {} / {} / {}",
                 unit["id"].as_str().unwrap_or("?"),
                 unit["kind"].as_str().unwrap_or("?"),
@@ -458,14 +508,14 @@ pub async fn staff(remote: Remote, command: StaffCommand) -> anyhow::Result<()> 
     }
     let created = client.post("/api/v1/admin/accounts", &body).await?;
     print(&remote, &created, |v| {
-        println!(
+        outln!(
             "created staff {} of {} ({})",
             v["account"]["username"].as_str().unwrap_or("?"),
             v["account"]["unit_id"].as_str().unwrap_or("?"),
             v["account"]["id"].as_str().unwrap_or("?")
         );
         if let Some(password) = v["generated_password"].as_str() {
-            println!("password: {password}");
+            outln!("password: {password}");
         }
     });
     Ok(())
@@ -490,8 +540,12 @@ pub async fn audit(remote: Remote, command: AuditCommand) -> anyhow::Result<()> 
             .collect();
             let entries = client.send(client.request(Method::GET, "/api/v1/admin/audit").query(&query)).await?;
             print(&remote, &entries, |v| {
-                for e in v.as_array().into_iter().flatten() {
-                    println!(
+                let entries = v.as_array().map(Vec::as_slice).unwrap_or_default();
+                if entries.is_empty() {
+                    outln!("no entries");
+                }
+                for e in entries {
+                    outln!(
                         "#{} {} {} {} {} {}",
                         e["seq"],
                         e["at"].as_str().unwrap_or("?"),
@@ -540,9 +594,11 @@ pub async fn audit(remote: Remote, command: AuditCommand) -> anyhow::Result<()> 
             let verification = audit::verify_to_head(&entries, &head);
             print(&remote, &serde_json::to_value(&verification)?, |_| {
                 if verification.ok {
-                    println!(
+                    outln!(
                         "audit trail intact: {} entries verified; head #{} {}",
-                        verification.entries, head.seq, head.hash
+                        verification.entries,
+                        head.seq,
+                        head.hash
                     );
                 }
             });

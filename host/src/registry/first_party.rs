@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::install::{InstallError, Installed, Installer};
+use super::lifecycle::Upload;
 
 /// The actor recorded for plugins the platform installs itself.
 pub const SYSTEM_ACTOR: &str = "system";
@@ -24,11 +25,22 @@ pub async fn install_all(installer: &Installer, root: &Path) -> anyhow::Result<V
         let component = std::fs::read(dir.join("plugin.wasm")).map_err(|e| {
             anyhow::anyhow!("{}: plugin.wasm: {e} (build plugins with `cargo xtask build-plugins`)", dir.display())
         })?;
+        // The description of its routes, when the plugin ships one.
+        let api = read_if_present(&dir.join("api.json"))?;
+        let upload = Upload::new(&manifest, &component).with_api(api.as_deref());
         let outcome = installer
-            .install_and_activate(&manifest, &component, SYSTEM_ACTOR)
+            .install_and_activate(upload, SYSTEM_ACTOR)
             .await
             .map_err(|e: InstallError| anyhow::anyhow!("first-party plugin {}: {e}", dir.display()))?;
         installed.push((dir.file_name().unwrap_or_default().to_string_lossy().into_owned(), outcome));
     }
     Ok(installed)
+}
+
+fn read_if_present(path: &Path) -> anyhow::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+    }
 }

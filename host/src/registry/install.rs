@@ -5,7 +5,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::lifecycle::{Context, Registry, RegistryError};
+use super::lifecycle::{Context, Registry, RegistryError, Upload};
 use super::manifest::Manifest;
 use crate::audit::Actor;
 use crate::store::plugins;
@@ -39,12 +39,19 @@ impl Installer {
     /// Uploads and approves a version as `actor` (usually `system`). A
     /// version already stored with the same bytes is left alone; with other
     /// bytes it is refused.
-    pub async fn install_and_activate(
+    pub async fn install_and_activate(&self, upload: Upload<'_>, actor: &str) -> Result<Installed, InstallError> {
+        self.install_owned(upload, None, actor).await
+    }
+
+    /// As [`Self::install_and_activate`], owned by `owner_unit` as if that
+    /// unit had uploaded it (`onewindow dev` serves a partner's plugin so).
+    pub async fn install_owned(
         &self,
-        manifest_text: &str,
-        component: &[u8],
+        upload: Upload<'_>,
+        owner_unit: Option<&str>,
         actor: &str,
     ) -> Result<Installed, InstallError> {
+        let (manifest_text, component) = (upload.manifest, upload.component);
         let manifest = Manifest::parse(manifest_text)?;
         let sha256 = hex::encode(Sha256::digest(component));
         let (plugin_id, version) = (manifest.id.to_string(), manifest.version.to_string());
@@ -56,7 +63,7 @@ impl Installer {
         }
         let actor = Actor { id: actor.to_owned(), unit: None };
         let cx = Context { actor: &actor, request_id: "startup" };
-        self.registry.upload(&cx, None, manifest_text, component).await?;
+        self.registry.upload(&cx, owner_unit, upload).await?;
         // Everything requested; a wide grant's reason is that the platform
         // ships the plugin (its manifest's purposes say what for).
         let grants = manifest

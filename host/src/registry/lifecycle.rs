@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use super::api_doc::{self, ApiDoc};
 use super::manifest::{Limits, Manifest, ManifestError, PluginId};
 use super::validate::{self, ValidationError};
 use crate::audit::{self, Act, Actor};
@@ -22,6 +23,9 @@ pub enum RegistryError {
     Manifest(#[from] ManifestError),
     #[error("component: {0}")]
     Component(#[from] ValidationError),
+    /// Several faults found at once (by name, before compiling); never empty.
+    #[error("component: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    ComponentFaults(Vec<ValidationError>),
     #[error("{0}")]
     NotOwner(String),
     #[error(
@@ -40,6 +44,9 @@ pub enum RegistryError {
     ShaMismatch { version: String, given: String, actual: String },
     #[error("{0}")]
     InvalidGrant(String),
+    /// The route description (`api.json`) is unusable; every fault.
+    #[error("api.json: {}", .0.join("; "))]
+    InvalidApiDoc(Vec<String>),
     #[error("storage failed: {0}")]
     Storage(#[from] sqlx::Error),
     #[error("{0}")]
@@ -63,6 +70,29 @@ pub struct ReviewItem {
     pub widening: Vec<String>,
     /// Each requested capability explained, for the reviewer.
     pub explained: Vec<String>,
+    /// Routes its `api.json` describes that the active version's does not.
+    pub added_routes: Vec<String>,
+}
+
+/// What a unit uploads: the manifest, the component and, optionally, the
+/// description of its routes (`api.json`).
+#[derive(Debug, Clone, Copy)]
+pub struct Upload<'a> {
+    pub manifest: &'a str,
+    pub component: &'a [u8],
+    pub api: Option<&'a str>,
+}
+
+impl<'a> Upload<'a> {
+    /// An upload without a route description.
+    pub fn new(manifest: &'a str, component: &'a [u8]) -> Upload<'a> {
+        Upload { manifest, component, api: None }
+    }
+
+    /// With `api.json`'s text.
+    pub fn with_api(self, api: Option<&'a str>) -> Upload<'a> {
+        Upload { api, ..self }
+    }
 }
 
 /// The lifecycle over a store and a runtime.
@@ -85,17 +115,17 @@ impl Registry {
         &self,
         cx: &Context<'_>,
         owner_unit: Option<&str>,
-        manifest_text: &str,
-        component: &[u8],
+        upload: Upload<'_>,
     ) -> Result<VersionRecord, RegistryError> {
-        match self.check_upload(owner_unit, manifest_text, component).await {
-            Ok((manifest, sha256)) => {
-                self.store_upload(cx, owner_unit, &manifest, manifest_text, component, &sha256).await
+        let Upload { manifest: manifest_text, component, api } = upload;
+        match self.check_upload(owner_unit, manifest_text, component, api).await {
+            Ok((manifest, sha256, api)) => {
+                let api = api.map(|doc| doc.to_text());
+                self.store_upload(cx, owner_unit, &manifest, upload, api.as_deref(), &sha256).await
             }
             Err(error) => {
                 let details = serde_json::json!({ "reason": error.to_string(), "size": component.len() });
-                let target = Manifest::parse(manifest_text)
-                    .map_or_else(|_| "plugin:(unreadable)".to_owned(), |m| format!("plugin:{}@{}", m.id, m.version));
+                let target = refused_target(manifest_text);
                 audit::record_alone(&self.store, act(cx, "plugin.upload-refused", &target, details)).await?;
                 Err(error)
             }
@@ -107,15 +137,20 @@ impl Registry {
         owner_unit: Option<&str>,
         manifest_text: &str,
         component: &[u8],
-    ) -> Result<(Manifest, String), RegistryError> {
+        api: Option<&str>,
+    ) -> Result<(Manifest, String, Option<ApiDoc>), RegistryError> {
         let max = (self.runtime.config().max_component_mb as usize) << 20;
         validate::check_bytes(component, max)?;
         // Refusals by name first: no compile for a component that imports
         // what it may not, or exports no `handle`.
-        if let Some(fault) = validate::surface_faults(component).into_iter().next() {
-            return Err(fault.into());
+        let mut faults = validate::surface_faults(component);
+        match faults.len() {
+            0 => {}
+            1 => return Err(faults.remove(0).into()),
+            _ => return Err(RegistryError::ComponentFaults(faults)),
         }
         let manifest = Manifest::parse(manifest_text)?;
+        let api = api.map(ApiDoc::parse).transpose().map_err(RegistryError::InvalidApiDoc)?;
         let sha256 = hex::encode(Sha256::digest(component));
         self.check_against_existing(owner_unit, &manifest).await?;
         // Compile and link now, so a broken component is refused at upload,
@@ -125,10 +160,10 @@ impl Registry {
             grants: manifest.requested_grants(),
             limits: manifest.limits,
             manifest: manifest.clone(),
-            owner_partner: false,
+            owner: None,
         };
         self.compile_and_prepare(approval, component.to_vec()).await?;
-        Ok((manifest, sha256))
+        Ok((manifest, sha256, api))
     }
 
     /// What an upload must respect of the versions already stored: the
@@ -174,10 +209,11 @@ impl Registry {
         cx: &Context<'_>,
         owner_unit: Option<&str>,
         manifest: &Manifest,
-        manifest_text: &str,
-        component: &[u8],
+        upload: Upload<'_>,
+        api: Option<&str>,
         sha256: &str,
     ) -> Result<VersionRecord, RegistryError> {
+        let Upload { manifest: manifest_text, component, .. } = upload;
         let (plugin_id, version) = (manifest.id.to_string(), manifest.version.to_string());
         let requested = manifest.requested_grants();
         // Checked again under the lock: another upload may have won meanwhile.
@@ -195,6 +231,7 @@ impl Registry {
             requested_limits: manifest.limits,
             uploaded_by: &cx.actor.id,
             uploaded_unit: cx.actor.unit.as_deref(),
+            api,
         };
         plugins::insert_version(&mut tx, new).await?;
         let details = serde_json::json!({ "sha256": sha256, "size": component.len(), "requested": requested, "requested_limits": manifest.limits });
@@ -244,7 +281,7 @@ impl Registry {
             sha256: record.sha256.clone(),
             grants: grants.clone(),
             limits,
-            owner_partner: false,
+            owner: None,
         };
         let loaded = self.compile_and_prepare(approval, component).await?;
 
@@ -385,13 +422,8 @@ impl Registry {
         let (grants, limits) = approved(record)?;
         let manifest = Manifest::parse(&record.manifest)?;
         let component = plugins::component(&self.store, &record.plugin_id, &record.version).await?;
-        let approval = Approval {
-            manifest: manifest.clone(),
-            sha256: record.sha256.clone(),
-            grants,
-            limits,
-            owner_partner: false,
-        };
+        let approval =
+            Approval { manifest: manifest.clone(), sha256: record.sha256.clone(), grants, limits, owner: None };
         let loaded = self.compile_and_prepare(approval, component).await?;
         // Tables only ever grow, so an older version finds what it declared.
         plugin_tables::create_all(&self.store, &manifest).await?;
@@ -417,7 +449,13 @@ impl Registry {
             let current_grants = current.as_ref().and_then(|c| c.granted.clone());
             let widening = grant::widening(current_grants.as_deref().unwrap_or_default(), &version.requested);
             let explained = version.requested.iter().map(grant::explain).collect();
+            let described = |v: &VersionRecord| v.api.as_deref().and_then(|text| ApiDoc::parse(text).ok());
+            let added_routes = match described(&version) {
+                Some(new) => api_doc::added_routes(&new, current.as_ref().and_then(described).as_ref()),
+                None => Vec::new(),
+            };
             items.push(ReviewItem {
+                added_routes,
                 current_limits: current.and_then(|c| c.granted_limits),
                 current_grants,
                 widening,
@@ -440,7 +478,7 @@ impl Registry {
                 sha256: record.sha256.clone(),
                 grants,
                 limits,
-                owner_partner: false,
+                owner: None,
             };
             let loaded = self.compile_and_prepare(approval, component).await?;
             self.runtime.activate(loaded);
@@ -477,14 +515,13 @@ impl Registry {
 
     /// Compiles (or loads the cached artifact) on a blocking thread, checks
     /// the imports and links it with what was approved.
-    /// Whether the plugin's owner is a partner unit (first-party plugins
-    /// have no owner).
-    async fn owned_by_partner(&self, plugin_id: &str) -> Result<bool, RegistryError> {
+    /// The unit that owns the plugin (first-party plugins have none).
+    async fn owner_of(&self, plugin_id: &str) -> Result<Option<crate::wit::Unit>, RegistryError> {
         let Some(owner) = plugins::find_plugin(&self.store, plugin_id).await?.and_then(|p| p.owner_unit) else {
-            return Ok(false);
+            return Ok(None);
         };
         let unit = crate::store::units::find(&self.store, &owner).await?;
-        Ok(unit.is_some_and(|u| u.kind == crate::store::units::UnitKind::Partner))
+        Ok(unit.map(|u| crate::wit::Unit { id: u.id, kind: u.kind.into() }))
     }
 
     async fn compile_and_prepare(
@@ -492,7 +529,7 @@ impl Registry {
         mut approval: Approval,
         component: Vec<u8>,
     ) -> Result<LoadedPlugin, RegistryError> {
-        approval.owner_partner = self.owned_by_partner(approval.manifest.id.as_str()).await?;
+        approval.owner = self.owner_of(approval.manifest.id.as_str()).await?;
         let runtime = self.runtime.clone();
         tokio::task::spawn_blocking(move || {
             let compiled = runtime.component(&approval.sha256, &component).map_err(|e| match e {
@@ -511,6 +548,21 @@ impl Registry {
 
 fn act<'a>(cx: &'a Context<'_>, action: &'a str, target: &'a str, details: serde_json::Value) -> Act<'a> {
     Act { actor: cx.actor, action, target, details, request_id: cx.request_id }
+}
+
+/// The audit target of a refused upload: its id (and version) whenever
+/// they can be read, even from a manifest refused for another field, so the
+/// owner finds the refusal under their plugin.
+fn refused_target(manifest_text: &str) -> String {
+    let table = manifest_text.parse::<toml::Table>().ok();
+    let field = |name: &str| table.as_ref().and_then(|t| t.get(name)).and_then(|v| v.as_str());
+    match field("id").and_then(|id| PluginId::parse(id).ok()) {
+        None => "plugin:(unreadable)".to_owned(),
+        Some(id) => match field("version").and_then(|v| semver::Version::parse(v).ok()) {
+            Some(version) => target(id.as_str(), &version.to_string()),
+            None => format!("plugin:{id}"),
+        },
+    }
 }
 
 /// The audit target of a plugin version.

@@ -15,7 +15,7 @@ pub const PLATFORM_PACKAGE: &str = "onewindow:platform";
 pub const SERVICE_WORLD: &str = "service";
 /// The platform version this host implements; it accepts `^0.1` (every
 /// 0.1.x), as semver for 0.x versions prescribes.
-pub const PLATFORM_VERSION: semver::Version = semver::Version::new(0, 1, 1);
+pub const PLATFORM_VERSION: semver::Version = semver::Version::new(0, 1, 2);
 
 /// A manifest that failed to parse, naming the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -238,15 +238,7 @@ impl Manifest {
     /// field or section; a later section is checked even when an earlier
     /// one failed), so a partner fixes them all in one go.
     pub fn parse_all(text: &str) -> Result<Manifest, Vec<ManifestError>> {
-        let raw: RawManifest = toml::from_str(text).map_err(|e| {
-            let message = e.message().to_owned();
-            let field = message.split('`').nth(1).filter(|_| message.contains("field")).unwrap_or("(file)").to_owned();
-            let at = e
-                .span()
-                .map(|span| format!(" (line {})", text[..span.start].lines().count().max(1)))
-                .unwrap_or_default();
-            vec![problem(field, format!("{message}{at}"))]
-        })?;
+        let raw = deserialize(text).map_err(|fault| vec![fault])?;
         let mut faults = Vec::new();
         let mut keep = |result: Result<(), ManifestError>| {
             if let Err(fault) = result {
@@ -328,6 +320,34 @@ impl Manifest {
     }
 }
 
+/// Reads the TOML into the raw sections. A value of the wrong type or shape
+/// names its full path (`tables[0].columns[1].type`, `name.ug` for a
+/// missing key) and, when the parser knows it, the line; a TOML syntax
+/// error has no field, only the line.
+fn deserialize(text: &str) -> Result<RawManifest, ManifestError> {
+    let at_line = |span: Option<std::ops::Range<usize>>| {
+        span.and_then(|span| text.get(..span.start))
+            .map(|before| format!(" (line {})", before.matches('\n').count() + 1))
+            .unwrap_or_default()
+    };
+    let document = toml::Deserializer::parse(text)
+        .map_err(|e| problem("(file)", format!("{}{}", e.message(), at_line(e.span()))))?;
+    serde_path_to_error::deserialize(document).map_err(|error| {
+        let path = error.path().to_string();
+        let error = error.into_inner();
+        // serde reports a missing key at the table that lacks it; the
+        // partner needs the key itself.
+        let missing = error.message().strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`'));
+        let field = match (path.as_str(), missing) {
+            (".", Some(key)) => key.to_owned(),
+            (".", None) => "(file)".to_owned(),
+            (table, Some(key)) => format!("{table}.{key}"),
+            (field, None) => field.to_owned(),
+        };
+        problem(field, format!("{}{}", error.message(), at_line(error.span())))
+    })
+}
+
 /// Why `new` cannot follow `old` without an admin migration step, if it
 /// cannot: tables and columns are never dropped or changed by an upload,
 /// and columns added to an existing table must be nullable (old rows have
@@ -344,23 +364,24 @@ pub fn destructive_change(old: &Manifest, new: &Manifest) -> Option<ManifestErro
             ));
         };
         for old_column in &old_table.columns {
-            match new_table.column(&old_column.name) {
-                None => {
-                    return Some(problem(
-                        format!("tables[{t}].columns"),
-                        format!("column `{}` is missing; an upload cannot drop a column", old_column.name),
-                    ));
-                }
-                Some(column) if column != old_column => {
-                    return Some(problem(
-                        format!("tables[{t}].columns"),
-                        format!(
-                            "column `{}` changed type or requiredness; an upload cannot change a column",
-                            old_column.name
-                        ),
-                    ));
-                }
-                Some(_) => {}
+            let Some((c, column)) = new_table.columns.iter().enumerate().find(|(_, c)| c.name == old_column.name)
+            else {
+                return Some(problem(
+                    format!("tables[{t}].columns"),
+                    format!("column `{}` is missing; an upload cannot drop a column", old_column.name),
+                ));
+            };
+            if column.ty != old_column.ty {
+                return Some(problem(
+                    format!("tables[{t}].columns[{c}].type"),
+                    format!(
+                        "column `{}` changed type from {} (version {}) to {}; an upload cannot change a column's type",
+                        column.name, old_column.ty, old.version, column.ty
+                    ),
+                ));
+            }
+            if column.required != old_column.required {
+                return Some(problem(format!("tables[{t}].columns[{c}].required"), requiredness_change(old, column)));
             }
         }
         if let Some(c) = new_table.columns.iter().position(|c| c.required && old_table.column(&c.name).is_none()) {
@@ -371,6 +392,23 @@ pub fn destructive_change(old: &Manifest, new: &Manifest) -> Option<ManifestErro
         }
     }
     None
+}
+
+/// Why a column of `old` cannot become required or optional: the stored
+/// column keeps the constraint it was created with.
+fn requiredness_change(old: &Manifest, column: &ColumnDef) -> String {
+    let (name, version) = (&column.name, &old.version);
+    if column.required {
+        format!(
+            "column `{name}` is optional in version {version} and required here; an upload cannot make a column \
+             required (rows stored without a value would break it): keep it optional and check it in the handler"
+        )
+    } else {
+        format!(
+            "column `{name}` is required in version {version} and optional here; an upload cannot make a column \
+             optional (the stored column refuses empty values): keep `required = true`"
+        )
+    }
 }
 
 /// True when the host can run a plugin built against `version`.
@@ -547,13 +585,13 @@ mod tests {
         assert_eq!(error_for(r#"id = "guest-book""#, r#"id = "Guest_Book""#).field, "id");
         assert_eq!(error_for(r#""1.2.0""#, r#""one""#).field, "version");
         assert_eq!(error_for("service@0.1.0", "service@0.2.0").field, "world");
-        assert!(error_for("service@0.1.0", "service@0.2.0").problem.contains("0.1.0 to 0.1.1"));
-        assert!(error_for("service@0.1.0", "service@0.1.2").problem.contains("0.1.0 to 0.1.1"));
+        assert!(error_for("service@0.1.0", "service@0.2.0").problem.contains("0.1.0 to 0.1.2"));
+        assert!(error_for("service@0.1.0", "service@0.1.3").problem.contains("0.1.0 to 0.1.2"));
         assert!(is_supported_world_version(&semver::Version::new(0, 1, 0)));
         assert!(is_supported_world_version(&semver::Version::new(0, 1, 1)));
         assert_eq!(error_for(r#"en = "Guest book""#, r#"en = """#).field, "name.en");
         assert_eq!(error_for("memory-mb = 16", "memory-mb = 0").field, "limits.memory-mb");
-        assert_eq!(error_for(r#"type = "integer""#, r#"type = "money""#).field, "(file)");
+        assert_eq!(error_for(r#"type = "integer""#, r#"type = "money""#).field, "tables[0].columns[1].type");
         assert_eq!(error_for(r#"name = "stars""#, r#"name = "id""#).field, "tables[0].columns[1].name");
         assert_eq!(error_for(r#"name = "stars""#, r#"name = "author""#).field, "tables[0].columns[1].name");
         assert_eq!(
@@ -571,6 +609,50 @@ mod tests {
         assert_eq!(error_for(r#"["data", "log"]"#, r#"["log", "log", "data"]"#).field, "capabilities");
     }
 
+    /// The line of `text` holding `needle`, counted from 1.
+    fn line_of(text: &str, needle: &str) -> usize {
+        text.lines().position(|line| line.contains(needle)).expect("needle in text") + 1
+    }
+
+    #[test]
+    fn a_misshapen_value_names_its_full_path_and_line() {
+        let cases = [
+            // (replace, with, field, words of the problem)
+            (r#"type = "integer""#, r#"type = "money""#, "tables[0].columns[1].type", "unknown variant `money`"),
+            (r#"ug = "خاتىرە دەپتىرى", "#, "", "name.ug", "missing field `ug`"),
+            ("memory-mb = 16", r#"memory-mb = "lots""#, "limits.memory-mb", "invalid type"),
+            (
+                r#"{ name = "stars", type = "integer" }"#,
+                r#"{ name = "stars" }"#,
+                "tables[0].columns[1].type",
+                "missing",
+            ),
+            (
+                r#"{ name = "stars", type = "integer" }"#,
+                r#"{ name = "stars", type = "integer", colour = "red" }"#,
+                "tables[0].columns[1].colour",
+                "unknown field `colour`",
+            ),
+            (r#"unique = false"#, r#"unique = "no""#, "tables[0].indexes[0].unique", "invalid type"),
+        ];
+        for (from, to, field, words) in cases {
+            let text = GOOD.replace(from, to);
+            let error = error_for(from, to);
+            assert_eq!(error.field, field, "{error}");
+            assert!(error.problem.contains(words), "{error}");
+            let line = line_of(&text, if to.is_empty() { "name = {" } else { to });
+            assert!(error.problem.ends_with(&format!("(line {line})")), "line {line} expected: {error}");
+        }
+    }
+
+    #[test]
+    fn a_toml_syntax_error_names_its_line() {
+        let text = GOOD.replace("[limits]", "[limits");
+        let error = Manifest::parse(&text).unwrap_err();
+        assert_eq!(error.field, "(file)");
+        assert!(error.problem.ends_with(&format!("(line {})", line_of(&text, "[limits"))), "{error}");
+    }
+
     #[test]
     fn later_versions_may_only_add_tables_and_nullable_columns() {
         let old = Manifest::parse(GOOD).unwrap();
@@ -586,15 +668,51 @@ mod tests {
         );
         assert_eq!(destructive_change(&old, &required).unwrap().field, "tables[0].columns[2].required");
         let retyped = grow(r#"{ name = "stars", type = "integer" }"#, r#"{ name = "stars", type = "real" }"#);
-        assert!(destructive_change(&old, &retyped).unwrap().problem.contains("changed type"));
+        let change = destructive_change(&old, &retyped).unwrap();
+        assert_eq!(change.field, "tables[0].columns[1].type");
+        assert!(change.problem.contains("changed type from integer (version 1.2.0) to real"), "{change}");
         let dropped = grow(r#"{ name = "stars", type = "integer" },"#, "");
         assert!(destructive_change(&old, &dropped).unwrap().problem.contains("cannot drop a column"));
     }
 
     #[test]
+    fn changing_whether_a_column_is_required_has_its_own_message() {
+        let old = Manifest::parse(GOOD).unwrap();
+        let change = |from: &str, to: &str| {
+            let text = GOOD.replace(from, to);
+            assert_ne!(text, GOOD, "replacement `{from}` did not apply");
+            destructive_change(&old, &Manifest::parse(&text).unwrap()).expect("a refused change")
+        };
+        let now_optional = change(r#"type = "text", required = true"#, r#"type = "text""#);
+        assert_eq!(now_optional.field, "tables[0].columns[0].required");
+        assert!(
+            now_optional.problem.contains("column `author` is required in version 1.2.0 and optional here"),
+            "{now_optional}"
+        );
+        let now_required = change(r#"type = "integer""#, r#"type = "integer", required = true"#);
+        assert_eq!(now_required.field, "tables[0].columns[1].required");
+        assert!(
+            now_required.problem.contains("column `stars` is optional in version 1.2.0 and required here"),
+            "{now_required}"
+        );
+        // Reordered columns are named where they now stand.
+        let moved = change(
+            r#"{ name = "author", type = "text", required = true },
+            { name = "stars", type = "integer" },"#,
+            r#"{ name = "stars", type = "integer" },
+            { name = "author", type = "text" },"#,
+        );
+        assert_eq!(moved.field, "tables[0].columns[1].required");
+    }
+
+    #[test]
     fn rejects_unknown_keys() {
-        let error = error_for("[limits]", "colour = \"red\"\n[limits]");
-        assert!(error.problem.contains("colour"), "{error}");
+        let text = GOOD.replace("[limits]", "colour = \"red\"\n[limits]");
+        let error = Manifest::parse(&text).unwrap_err();
+        assert_eq!(error.field, "colour");
+        assert!(error.problem.contains("unknown field `colour`"), "{error}");
+        // The key starts its line: the line is that one, not the one before.
+        assert!(error.problem.ends_with(&format!("(line {})", line_of(&text, "colour"))), "{error}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The plugin lifecycle: manifests, validation of a component, upload,
 //! review and approval with grants, versions and rollback.
 
+pub mod api_doc;
 pub mod first_party;
 pub mod install;
 pub mod lifecycle;
@@ -9,5 +10,5 @@ pub mod manifest;
 pub mod validate;
 
 pub use install::{InstallError, Installer};
-pub use lifecycle::{Context, Registry, RegistryError, ReviewItem};
+pub use lifecycle::{Context, Registry, RegistryError, ReviewItem, Upload};
 pub use manifest::{Manifest, ManifestError, PluginId};

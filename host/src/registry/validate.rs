@@ -22,9 +22,17 @@ pub enum ValidationError {
     #[error("not a valid WebAssembly component: {0}")]
     InvalidComponent(String),
     #[error(
-        "imports `{0}`, which is not a platform interface; plugins may import only onewindow:platform interfaces and WASI clocks, random, io and cli"
+        "imports `{0}`, which a plugin may not import. Allowed: onewindow:platform/{{types, data, log, records, cases, notify, plugin-info}} and {allowed}. \
+         The usual cause is a library that reaches the network or the file system (wasi:http, wasi:filesystem beyond types/preopens) — \
+         drop that dependency, or build without the feature that pulls it in",
+        allowed = ALLOWED_WASI.iter().map(|p| format!("{p}*")).collect::<Vec<_>>().join(", ")
     )]
     ForbiddenImport(String),
+    #[error(
+        "exports `handle` as an async function; the platform calls plugins synchronously. Build without async exports \
+         (componentize-js: no --enable-async / jspi; wit-bindgen: no `async` on the export)"
+    )]
+    AsyncExport,
     #[error("imports `{import}` of version {found}; this host supports {supported}")]
     UnsupportedVersion { import: String, found: String, supported: String },
     #[error("does not implement the onewindow:platform/service world: {0}")]
@@ -82,15 +90,34 @@ pub fn import_faults(engine: &Engine, component: &Component) -> Vec<ValidationEr
     name_faults(&names)
 }
 
+/// What parsing (not compiling) a component tells about its surface.
+#[derive(Debug, Default)]
+pub struct Surface {
+    /// Top-level interface imports (`ns:pkg/iface@version`).
+    pub imports: Vec<String>,
+    /// Top-level export names.
+    pub exports: Vec<String>,
+    /// Some function is lifted with the `async` option.
+    pub async_lift: bool,
+}
+
 /// A component's top-level import and export names, read by parsing it:
 /// milliseconds, where compiling a large (Python, JavaScript) component
 /// takes many seconds. Refusals by name need no compile at all.
-pub fn surface(bytes: &[u8]) -> Result<(Vec<String>, Vec<String>), ValidationError> {
-    use wasmparser::{Encoding, Parser, Payload};
-    let (mut imports, mut exports, mut depth) = (Vec::new(), Vec::new(), 0u32);
+pub fn surface(bytes: &[u8]) -> Result<Surface, ValidationError> {
+    use wasmparser::{CanonicalFunction, CanonicalOption, Encoding, Parser, Payload};
+    let (mut imports, mut exports, mut depth, mut async_lift) = (Vec::new(), Vec::new(), 0u32, false);
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(|e| ValidationError::InvalidComponent(e.to_string()))?;
         match payload {
+            Payload::ComponentCanonicalSection(reader) => {
+                for function in reader {
+                    let function = function.map_err(|e| ValidationError::InvalidComponent(e.to_string()))?;
+                    if let CanonicalFunction::Lift { options, .. } = function {
+                        async_lift |= options.iter().any(|o| matches!(o, CanonicalOption::Async));
+                    }
+                }
+            }
             Payload::Version { encoding: Encoding::Component | Encoding::Module, .. } => depth += 1,
             Payload::End(_) => depth = depth.saturating_sub(1),
             Payload::ComponentImportSection(reader) if depth == 1 => {
@@ -112,7 +139,7 @@ pub fn surface(bytes: &[u8]) -> Result<(Vec<String>, Vec<String>), ValidationErr
             _ => {}
         }
     }
-    Ok((imports, exports))
+    Ok(Surface { imports, exports, async_lift })
 }
 
 /// What an upload's import and export names alone already refuse: every
@@ -120,10 +147,12 @@ pub fn surface(bytes: &[u8]) -> Result<(Vec<String>, Vec<String>), ValidationErr
 pub fn surface_faults(bytes: &[u8]) -> Vec<ValidationError> {
     match surface(bytes) {
         Err(fault) => vec![fault],
-        Ok((imports, exports)) => {
+        Ok(Surface { imports, exports, async_lift }) => {
             let mut faults = name_faults(&imports);
             if !exports.iter().any(|e| e == "handle") {
                 faults.push(ValidationError::WrongWorld("no export `handle` found".into()));
+            } else if async_lift {
+                faults.push(ValidationError::AsyncExport);
             }
             faults
         }
@@ -137,7 +166,7 @@ fn name_faults(names: &[String]) -> Vec<ValidationError> {
         let name = name.as_str();
         let (interface, version) = name.split_once('@').unwrap_or((name, ""));
         if let Some(rest) = interface.strip_prefix(PLATFORM_PACKAGE).and_then(|r| r.strip_prefix('/')) {
-            let known = matches!(rest, "types" | "data" | "log" | "records" | "cases" | "notify");
+            let known = matches!(rest, "types" | "data" | "log" | "records" | "cases" | "notify" | "plugin-info");
             if !known {
                 faults.push(ValidationError::ForbiddenImport(name.to_owned()));
                 continue;

@@ -13,6 +13,7 @@ use crate::capabilities::data::DataContext;
 use crate::capabilities::grant;
 use crate::capabilities::log::LogContext;
 use crate::capabilities::notify::NotifyContext;
+use crate::capabilities::plugin_info::PluginInfoContext;
 use crate::capabilities::records::RecordsContext;
 use crate::records::access_log::{self, Via};
 use crate::records::engine::{Actor, Session};
@@ -80,7 +81,7 @@ pub async fn invoke(
         via: Via::Plugin {
             id: manifest.id.to_string(),
             version: manifest.version.to_string(),
-            partner: plugin.owner_partner(),
+            partner: plugin.owned_by_partner(),
         },
         request_id: request_id.clone(),
         mask_sensitive: false,
@@ -105,6 +106,7 @@ pub async fn invoke(
             actor.unit.clone(),
         ),
         notify: NotifyContext::new(plugin.templates().clone(), store.clone(), tx.clone()),
+        plugin_info: PluginInfoContext::new(manifest.id.as_str().to_owned(), plugin.owner().cloned()),
     };
     let state = InstanceState::new(capabilities, MemoryLimiter::new(limits.memory_bytes));
     let mut wasm_store = wasmtime::Store::new(engine, state);
@@ -151,13 +153,15 @@ pub async fn invoke(
             return Err(failure);
         }
         Ok(Err(error)) => {
+            // The owner's log gets where it failed; the caller only the kind.
+            let backtrace = guest_backtrace(&error);
             let failure = classify_failure(error, wasm_store.data(), &limits, manifest.id.as_str(), &request_id);
             logs.push(
                 manifest.id.as_str(),
                 &manifest.version.to_string(),
                 &request_id,
                 "failure",
-                &failure.to_string(),
+                &format!("{failure}{backtrace}"),
             );
             return Err(failure);
         }
@@ -196,6 +200,27 @@ fn classify_failure(
         Some(trap) => InvokeError::Trapped(trap.to_string()),
         None => InvokeError::Trapped("host error".into()),
     }
+}
+
+/// The guest functions on the stack when `error` happened, innermost
+/// first, named from the component's name section where it kept one.
+fn guest_backtrace(error: &wasmtime::Error) -> String {
+    const MAX_FRAMES: usize = 16;
+    let Some(backtrace) = error.downcast_ref::<wasmtime::WasmBacktrace>() else { return String::new() };
+    let mut text = String::new();
+    for frame in backtrace.frames().iter().take(MAX_FRAMES) {
+        let name = frame.func_name().map_or_else(|| format!("function #{}", frame.func_index()), demangle);
+        text.push_str(&format!("\n  at {name}"));
+    }
+    if backtrace.frames().len() > MAX_FRAMES {
+        text.push_str(&format!("\n  … {} more", backtrace.frames().len() - MAX_FRAMES));
+    }
+    text
+}
+
+/// Rust symbol names as a developer writes them (`gas::handlers::open`).
+fn demangle(name: &str) -> String {
+    rustc_demangle::try_demangle(name).map_or_else(|_| name.to_owned(), |d| format!("{d:#}"))
 }
 
 fn check_response(response: &Response, max_body: usize) -> Result<(), InvokeError> {

@@ -23,10 +23,11 @@ pub struct Approval {
     pub sha256: String,
     pub grants: Vec<Grant>,
     pub limits: Limits,
-    /// Owned by a partner unit: reading residents' personal data needs their consent.
-    pub owner_partner: bool,
+    /// The unit that owns it (none for first-party plugins). A partner
+    /// owner means reading residents' personal data needs their consent.
+    pub owner: Option<Unit>,
 }
-use crate::wit::ServicePre;
+use crate::wit::{ServicePre, Unit, UnitKind};
 
 /// An active plugin version, with what its admin granted it.
 pub struct LoadedPlugin {
@@ -37,7 +38,7 @@ pub struct LoadedPlugin {
     records: Arc<RecordPolicy>,
     cases: Arc<CasePolicy>,
     templates: Arc<Templates>,
-    owner_partner: bool,
+    owner: Option<Unit>,
     pre: ServicePre<InstanceState>,
     limits: PluginLimits,
     slots: Arc<Semaphore>,
@@ -54,7 +55,7 @@ impl LoadedPlugin {
     ) -> anyhow::Result<LoadedPlugin> {
         let instance_pre = linker.instantiate_pre(component).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         let pre = ServicePre::new(instance_pre).map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        let Approval { manifest, sha256, grants, limits, owner_partner } = approval;
+        let Approval { manifest, sha256, grants, limits, owner } = approval;
         let limits = PluginLimits::new(limits, platform);
         let schema = Arc::new(PluginSchema::new(&manifest, &grants));
         let records = Arc::new(RecordPolicy::from_grants(&grants, |table| {
@@ -64,19 +65,7 @@ impl LoadedPlugin {
         let cases = Arc::new(CasePolicy::new(&manifest, &grants));
         let templates = Arc::new(Templates::new(&manifest, &grants));
         let slots = Arc::new(Semaphore::new(limits.max_concurrency as usize));
-        Ok(LoadedPlugin {
-            manifest,
-            sha256,
-            grants,
-            schema,
-            records,
-            cases,
-            templates,
-            owner_partner,
-            pre,
-            limits,
-            slots,
-        })
+        Ok(LoadedPlugin { manifest, sha256, grants, schema, records, cases, templates, owner, pre, limits, slots })
     }
 
     /// The sha256 of the component serving.
@@ -115,9 +104,14 @@ impl LoadedPlugin {
         &self.templates
     }
 
+    /// The unit that owns it; none for first-party plugins.
+    pub fn owner(&self) -> Option<&Unit> {
+        self.owner.as_ref()
+    }
+
     /// Owned by a partner unit.
-    pub fn owner_partner(&self) -> bool {
-        self.owner_partner
+    pub fn owned_by_partner(&self) -> bool {
+        self.owner.as_ref().is_some_and(|unit| unit.kind == UnitKind::Partner)
     }
 
     pub(super) fn pre(&self) -> &ServicePre<InstanceState> {

@@ -10,6 +10,7 @@ use crate::capabilities::cases::CasesContext;
 use crate::capabilities::data::DataContext;
 use crate::capabilities::log::LogContext;
 use crate::capabilities::notify::NotifyContext;
+use crate::capabilities::plugin_info::PluginInfoContext;
 use crate::capabilities::records::RecordsContext;
 
 use super::limits::MemoryLimiter;
@@ -24,6 +25,7 @@ pub struct Capabilities {
     pub records: RecordsContext,
     pub cases: CasesContext,
     pub notify: NotifyContext,
+    pub plugin_info: PluginInfoContext,
 }
 
 /// Everything one instance can reach.
@@ -33,6 +35,7 @@ pub struct InstanceState {
     pub records: RecordsContext,
     pub cases: CasesContext,
     pub notify: NotifyContext,
+    pub plugin_info: PluginInfoContext,
     pub limiter: MemoryLimiter,
     wasi: WasiCtx,
     table: ResourceTable,
@@ -43,13 +46,25 @@ pub struct InstanceState {
 impl InstanceState {
     /// State for one request.
     pub fn new(capabilities: Capabilities, limiter: MemoryLimiter) -> InstanceState {
-        let Capabilities { data, log, records, cases, notify } = capabilities;
+        let Capabilities { data, log, records, cases, notify, plugin_info } = capabilities;
         let stdout = MemoryOutputPipe::new(CAPTURE_BYTES);
         let stderr = MemoryOutputPipe::new(CAPTURE_BYTES);
         // No preopened directories, no environment, no arguments, no network
         // (the builder's socket check denies every address by default).
         let wasi = WasiCtx::builder().stdout(stdout.clone()).stderr(stderr.clone()).build();
-        InstanceState { data, log, records, cases, notify, limiter, wasi, table: ResourceTable::new(), stdout, stderr }
+        InstanceState {
+            data,
+            log,
+            records,
+            cases,
+            notify,
+            plugin_info,
+            limiter,
+            wasi,
+            table: ResourceTable::new(),
+            stdout,
+            stderr,
+        }
     }
 
     /// The non-empty lines the plugin printed, as (stdout, stderr).
@@ -70,7 +85,7 @@ impl WasiView for InstanceState {
 
 /// A linker with every capability a plugin may import.
 pub fn linker(engine: &wasmtime::Engine) -> anyhow::Result<wasmtime::component::Linker<InstanceState>> {
-    use crate::capabilities::{cases, data, log, notify, records, wasi};
+    use crate::capabilities::{cases, data, log, notify, plugin_info, records, wasi};
     let mut linker = wasmtime::component::Linker::<InstanceState>::new(engine);
     wasi::link(&mut linker)?;
     data::link(&mut linker, |state| &mut state.data)?;
@@ -78,5 +93,6 @@ pub fn linker(engine: &wasmtime::Engine) -> anyhow::Result<wasmtime::component::
     records::link(&mut linker, |state| &mut state.records)?;
     cases::link(&mut linker, |state| &mut state.cases)?;
     notify::link(&mut linker, |state| &mut state.notify)?;
+    plugin_info::link(&mut linker, |state| &mut state.plugin_info)?;
     Ok(linker)
 }

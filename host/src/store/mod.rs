@@ -146,6 +146,10 @@ mod tests {
             include_str!("../../migrations/postgres/0002_linkage_platform.sql"),
         );
         same(
+            include_str!("../../migrations/sqlite/0003_plugin_api.sql"),
+            include_str!("../../migrations/postgres/0004_plugin_api.sql"),
+        );
+        same(
             include_str!("../../migrations/sqlite-data/0001_linkage_data.sql"),
             include_str!("../../migrations/postgres/0003_linkage_data.sql"),
         );

@@ -9,6 +9,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{Store, timestamp};
 use crate::capabilities::grant::Grant;
+use crate::registry::api_doc::ApiDoc;
 use crate::registry::manifest::Limits;
 
 /// A version's lifecycle state.
@@ -75,6 +76,11 @@ pub struct VersionRecord {
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<String>,
     pub review_note: Option<String>,
+    /// The routes its `api.json` describes (`METHOD /path`); empty without one.
+    pub routes: Vec<String>,
+    /// The `api.json` as stored (checked at upload).
+    #[serde(skip)]
+    pub api: Option<String>,
 }
 
 /// A plugin: its owner and which version serves.
@@ -99,10 +105,12 @@ pub struct NewVersion<'a> {
     pub requested_limits: Limits,
     pub uploaded_by: &'a str,
     pub uploaded_unit: Option<&'a str>,
+    /// The checked `api.json`, if the upload carried one.
+    pub api: Option<&'a str>,
 }
 
 const VERSION_COLUMNS: &str = "plugin_id, version, sha256, size, state, manifest, requested, requested_limits, granted, \
-     granted_limits, uploaded_by, uploaded_unit, uploaded_at, reviewed_by, reviewed_at, review_note";
+     granted_limits, uploaded_by, uploaded_unit, uploaded_at, reviewed_by, reviewed_at, review_note, api";
 
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("grants and limits always serialise")
@@ -115,6 +123,7 @@ fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Erro
 fn version_from_row(row: &sqlx::any::AnyRow) -> Result<VersionRecord, sqlx::Error> {
     let granted: Option<String> = row.try_get("granted")?;
     let granted_limits: Option<String> = row.try_get("granted_limits")?;
+    let api: Option<String> = row.try_get("api")?;
     Ok(VersionRecord {
         plugin_id: row.try_get("plugin_id")?,
         version: row.try_get("version")?,
@@ -132,6 +141,8 @@ fn version_from_row(row: &sqlx::any::AnyRow) -> Result<VersionRecord, sqlx::Erro
         reviewed_by: row.try_get("reviewed_by")?,
         reviewed_at: row.try_get("reviewed_at")?,
         review_note: row.try_get("review_note")?,
+        routes: api.as_deref().and_then(|text| ApiDoc::parse(text).ok()).map(|doc| doc.routes()).unwrap_or_default(),
+        api,
     })
 }
 
@@ -159,7 +170,8 @@ pub async fn insert_version(tx: &mut Transaction<'static, Any>, new: NewVersion<
     }
     sqlx::query(
         "INSERT INTO plugin_versions (plugin_id, version, sha256, size, component, manifest, state, requested, \
-         requested_limits, uploaded_by, uploaded_unit, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         requested_limits, uploaded_by, uploaded_unit, uploaded_at, api) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(new.plugin_id)
     .bind(new.version)
@@ -173,6 +185,7 @@ pub async fn insert_version(tx: &mut Transaction<'static, Any>, new: NewVersion<
     .bind(new.uploaded_by)
     .bind(new.uploaded_unit)
     .bind(&now)
+    .bind(new.api)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -10,7 +10,7 @@ pub const TABLE: &str = "applications";
 
 /// What a resident submits. Missing fields read as empty, so validation
 /// can report every missing field at once rather than the first.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NewApplication {
     pub full_name: String,
@@ -23,7 +23,7 @@ pub struct NewApplication {
 }
 
 /// A stored application, as answered to clients.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Application {
     pub id: i64,
     pub applicant: String,

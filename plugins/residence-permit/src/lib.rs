@@ -7,6 +7,8 @@
 //! what is new, and opens a case with the registration desk that moves
 //! with it (so it shows in the resident's "my cases" and the desk's figures).
 
+#[cfg(test)]
+mod api_doc;
 mod application;
 mod handlers;
 mod shared;

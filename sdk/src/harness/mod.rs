@@ -37,9 +37,12 @@
 //! Not emulated: `records.provenance` (answers `unavailable`), areas of the
 //! `unit` row scope (every row is in scope), consent, quotas and rate limits.
 
+mod api_doc;
 mod data;
 mod manifest;
 mod shared;
+
+pub use api_doc::{ApiDoc, Operation, schema_of};
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -105,6 +108,8 @@ pub(crate) struct Host {
     state: State,
     logs: Vec<LogLine>,
     caller: Option<Caller>,
+    /// What `plugin-info` answers for the owner (see [`Harness::owned_by`]).
+    owner: Option<wit::Unit>,
 }
 
 thread_local! {
@@ -234,6 +239,14 @@ impl Host {
 
     pub(crate) fn cases_set_data(&mut self, id: i64, data: &str) -> Result<CaseInfo, Error> {
         Ok(self.state.cases.set_data(&self.manifest, id, data)?)
+    }
+
+    pub(crate) fn plugin_service_id(&mut self) -> String {
+        self.manifest.id.clone()
+    }
+
+    pub(crate) fn plugin_owner_unit(&mut self) -> Option<wit::Unit> {
+        self.owner.clone()
     }
 
     pub(crate) fn notify_send(
@@ -410,7 +423,15 @@ impl Harness {
         let manifest = Manifest::parse(&text)?;
         let tables = manifest.tables.iter().map(|def| (def.name.clone(), Table::new(def.clone()))).collect();
         let state = State { tables, ..State::default() };
-        Ok(Harness { host: Some(Host { manifest, state, logs: Vec::new(), caller: None }), requests: 0 })
+        Ok(Harness { host: Some(Host { manifest, state, logs: Vec::new(), caller: None, owner: None }), requests: 0 })
+    }
+
+    /// The plugin is owned by unit `id` of `kind`, as a partner's upload is
+    /// (by default it has no owner, as a first-party plugin).
+    /// [`crate::plugin::owner_unit`] answers with it.
+    pub fn owned_by(mut self, id: &str, kind: UnitKind) -> Harness {
+        self.host_mut().owner = Some(wit::Unit { id: id.to_owned(), kind });
+        self
     }
 
     fn host(&self) -> &Host {

@@ -1,5 +1,5 @@
 //! A starter Onewindow service: residents register repair requests, staff
-//! of a partner unit move them `open` → `in-hand` → `done`. Copy it and
+//! of the unit that owns the plugin (whichever unit uploads it) move them `open` → `in-hand` → `done`. Copy it and
 //! replace the domain; keep the shape.
 
 use onewindow_sdk::prelude::*;
@@ -37,7 +37,7 @@ fn register(req: &Request) -> Result<Response> {
     Ok(Response::json(201, &serde_json::json!({ "id": id, "status": "open" })))
 }
 
-/// `GET /requests`: a resident's own, or (partner staff) every request; paged.
+/// `GET /requests`: a resident's own, or (the owning unit's staff) every request; paged.
 fn list(req: &Request) -> Result<Response> {
     let caller = req.require_caller()?;
     let page = Page::from_request(req, 20, 100)?;
@@ -47,14 +47,14 @@ fn list(req: &Request) -> Result<Response> {
         rows = rows.where_eq("resident", caller.subject.as_str());
         count = count.where_eq("resident", caller.subject.as_str());
     } else {
-        req.require_staff_of(UnitKind::Partner)?;
+        req.require_staff_of_owner()?;
     }
     Ok(page.respond(&rows.fetch()?.to_json(), count.execute()?))
 }
 
-/// `POST /requests/{id}/status` `{ "to" }`: partner staff move a request on.
+/// `POST /requests/{id}/status` `{ "to" }`: the owning unit's staff move a request on.
 fn move_on(req: &Request) -> Result<Response> {
-    req.require_staff_of(UnitKind::Partner)?;
+    req.require_staff_of_owner()?;
     let id: i64 = req.param_parse("id")?;
     let mut body = req.body_fields()?;
     let to = body.required_text("to");

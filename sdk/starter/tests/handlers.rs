@@ -6,8 +6,11 @@ use onewindow_sdk::harness::{Harness, TestCaller};
 use serde_json::json;
 use starter_service::Starter;
 
+/// The plugin as the water company would upload it.
 fn harness() -> Harness {
-    Harness::from_manifest(concat!(env!("CARGO_MANIFEST_DIR"), "/plugin.toml")).expect("plugin.toml is valid")
+    Harness::from_manifest(concat!(env!("CARGO_MANIFEST_DIR"), "/plugin.toml"))
+        .expect("plugin.toml is valid")
+        .owned_by("partner-water", UnitKind::Partner)
 }
 
 #[test]
@@ -39,7 +42,7 @@ fn bad_bodies_name_every_field_and_store_nothing() {
 }
 
 #[test]
-fn partner_staff_move_requests_only_along_the_allowed_path() {
+fn the_owning_units_staff_move_requests_only_along_the_allowed_path() {
     let mut h = harness();
     let id = h.insert(
         "requests",
@@ -53,5 +56,11 @@ fn partner_staff_move_requests_only_along_the_allowed_path() {
     assert_eq!(h.rows("requests")[0]["status"], "in-hand");
     let police = TestCaller::staff("officer", "police-central", UnitKind::Police);
     assert_eq!(h.call::<Starter>("POST", &path, &police, Some(json!({"to": "done"}))).status, 403);
+    // Another partner is not the owner either.
+    let gas = TestCaller::staff("fitter", "partner-gas", UnitKind::Partner);
+    let refused = h.call::<Starter>("POST", &path, &gas, Some(json!({"to": "done"})));
+    assert_eq!(refused.status, 403);
+    assert!(refused.text().contains("partner-water"), "the refusal names the owner: {}", refused.text());
+    assert_eq!(h.call::<Starter>("GET", "/requests", &gas, None).status, 403);
     assert_eq!(h.rows("requests")[0]["status"], "in-hand", "nothing changed");
 }

@@ -1,6 +1,7 @@
 //! Platform administration: accounts, units, plugin review and lifecycle,
-//! and the audit trail. Every route here needs an admin; every change is
-//! recorded on the audit trail.
+//! and the audit trail. Every route here needs an admin, save one read: a
+//! staff member may list their own unit. Every change is recorded on the
+//! audit trail.
 
 mod accounts;
 mod audit;

@@ -7,22 +7,31 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::extract::{AdminUser, Json};
+use crate::api::extract::{AdminUser, AuthUser, Json};
 use crate::api::problem::{ApiError, FieldError, Problem};
 use crate::api::request_id::RequestId;
 use crate::api::state::AppState;
 use crate::audit::{self, Act};
+use crate::store::accounts::Role;
 use crate::store::units::{self, Unit, UnitKind};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_units, create_unit)).routes(routes!(update_unit))
 }
 
-/// Every unit.
+/// Every unit to an admin; to a staff member, their own unit only (they
+/// need its id, not the others'). Anyone else is refused.
 #[utoipa::path(get, path = "/api/v1/admin/units", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, body = Vec<Unit>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn list_units(State(state): State<AppState>, _admin: AdminUser) -> Result<axum::Json<Vec<Unit>>, ApiError> {
-    Ok(axum::Json(units::list(&state.store).await?))
+    responses((status = 200, body = Vec<Unit>, description = "every unit (admin), or the caller's own unit (staff)"),
+        (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_units(State(state): State<AppState>, user: AuthUser) -> Result<axum::Json<Vec<Unit>>, ApiError> {
+    let visible = match (user.account.role, user.account.unit_id.as_deref()) {
+        (Role::Admin, _) => units::list(&state.store).await?,
+        (Role::Staff, Some(own)) => units::find(&state.store, own).await?.into_iter().collect(),
+        // Deny by default: residents, staff without a unit, any role to come.
+        _ => return Err(ApiError::Forbidden("only platform admins and staff of a unit may list units".into())),
+    };
+    Ok(axum::Json(visible))
 }
 
 /// A unit's editable fields.
