@@ -173,8 +173,22 @@ impl FieldErrors {
         Self::default()
     }
 
-    /// Records an error for `field`.
+    /// Records an error for `field`, unless it has one already: a field is
+    /// named once, with the first rule it breaks, so a client can map the
+    /// answer's `errors` onto its form one message per field.
+    ///
+    /// ```
+    /// let mut errors = onewindow_sdk::FieldErrors::new();
+    /// errors.add("lease_end", "must be after lease_start");
+    /// errors.add("lease_end", "must not be in the past");
+    /// let error = errors.into_result().unwrap_err();
+    /// assert_eq!(error.field_errors().len(), 1);
+    /// assert_eq!(error.field_errors()[0].message, "must be after lease_start");
+    /// ```
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        if self.0.iter().any(|error| error.field == field) {
+            return;
+        }
         self.0.push(FieldError { field: field.to_owned(), message: message.into() });
     }
 
