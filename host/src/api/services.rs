@@ -244,8 +244,28 @@ fn caller(account: &Account) -> wit::Caller {
 
 /// Response headers a plugin may set; the host owns all others (framing,
 /// cookies, CORS, security headers).
-const PLUGIN_HEADERS: [&str; 8] =
-    ["content-type", "location", "cache-control", "etag", "last-modified", "content-language", "allow", "retry-after"];
+const PLUGIN_HEADERS: [&str; 9] = [
+    "content-type",
+    "location",
+    "cache-control",
+    "etag",
+    "last-modified",
+    "content-language",
+    "allow",
+    "retry-after",
+    "link",
+];
+
+/// Whether every target of a `Link` header value is a path on the portal's
+/// own services (`</api/v1/services/…>; rel=…`).
+fn links_within_portal(value: &str) -> bool {
+    value.split(',').all(|link| {
+        let link = link.trim();
+        link.strip_prefix('<')
+            .and_then(|rest| rest.split_once('>'))
+            .is_some_and(|(target, _)| target.starts_with("/api/v1/services/") && !target.contains(".."))
+    })
+}
 
 fn response_from_plugin(answer: wit::Response, service: &str) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
@@ -263,6 +283,9 @@ fn response_from_plugin(answer: wit::Response, service: &str) -> Response {
                 format!("/api/v1/services/{service}{value}")
             }
             "location" => continue,
+            // A `Link` may point a client elsewhere in the portal (a hand-off
+            // to another service), never to another site.
+            "link" if !links_within_portal(&value) => continue,
             _ => value,
         };
         if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
@@ -274,4 +297,25 @@ fn response_from_plugin(answer: wit::Response, service: &str) -> Response {
     response.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     response.headers_mut().insert("content-security-policy", HeaderValue::from_static("sandbox; default-src 'none'"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::links_within_portal;
+
+    #[test]
+    fn a_plugin_links_only_within_the_portals_services() {
+        assert!(links_within_portal("</api/v1/services/gas-service>; rel=\"alternate\""));
+        assert!(links_within_portal("</api/v1/services/a/x>; rel=next, </api/v1/services/a/y>; rel=prev"));
+        for foreign in [
+            "<https://evil.example/>; rel=alternate",
+            "<//evil.example/>; rel=alternate",
+            "</api/v1/admin/accounts>; rel=alternate",
+            "</api/v1/services/../admin/accounts>; rel=alternate",
+            "</api/v1/services/a>; rel=x, <https://evil.example/>",
+            "no angle brackets",
+        ] {
+            assert!(!links_within_portal(foreign), "{foreign}");
+        }
+    }
 }
