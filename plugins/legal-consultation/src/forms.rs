@@ -1,4 +1,5 @@
-//! Small bodies shared by several routes: one short text field.
+//! Small bodies shared by several routes: one short text field, and the
+//! page of a list.
 
 use onewindow_sdk::prelude::*;
 
@@ -17,4 +18,19 @@ pub fn short_text(req: &Request, field: &str, required: bool, max: usize) -> Res
     }
     problems.into_result()?;
     Ok(text)
+}
+
+/// The page of a list (`?limit=`, 1-100, default 20; `?offset=`), its
+/// problems added to `problems` so that a client learns every bad query
+/// parameter at once.
+pub fn page(req: &Request, problems: &mut FieldErrors) -> Option<Page> {
+    match Page::from_request(req, 20, 100) {
+        Ok(page) => Some(page),
+        Err(error) => {
+            for problem in error.field_errors() {
+                problems.add(&problem.field, problem.message.clone());
+            }
+            None
+        }
+    }
 }

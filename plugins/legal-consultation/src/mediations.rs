@@ -3,7 +3,6 @@
 //! (or declines); the judicial office records how it ended. Parties see
 //! their own mediations; staff see the mediations whose case their unit is on.
 
-use onewindow_sdk::FieldError;
 use onewindow_sdk::cases::{self, Case, Status};
 use onewindow_sdk::notify;
 use onewindow_sdk::prelude::*;
@@ -71,16 +70,21 @@ pub fn open(req: &Request) -> Result<Response> {
 /// those it was convened to. `?status=` (staff), `?limit=`, `?offset=`.
 pub fn list(req: &Request) -> Result<Response> {
     let viewer = Viewer::of(req)?;
-    let page = Page::from_request(req, 20, 100)?;
     let mut problems = FieldErrors::new();
-    let status = req.query_param("status").and_then(|s| problems.one_of("status", &s, &STATUSES));
+    let page = forms::page(req, &mut problems);
+    let status = req.query_param("status");
+    let status = match viewer {
+        Viewer::Resident(_) => {
+            let message = "is for staff queues; residents list all their mediations";
+            problems.check(status.is_none(), "status", message);
+            None
+        }
+        Viewer::Staff { .. } => status.and_then(|s| problems.one_of("status", &s, &STATUSES)),
+    };
     problems.into_result()?;
+    let page = page.ok_or_else(|| Error::internal("a checked page went missing"))?;
     let language = req.language();
     if let Viewer::Resident(me) = viewer {
-        if status.is_some() {
-            let message = "is for staff queues; residents list all their mediations";
-            return Err(Error::validation(vec![FieldError { field: "status".into(), message: message.into() }]));
-        }
         let mine = table(PARTIES)
             .all()
             .where_eq("account", me)
@@ -255,6 +259,8 @@ pub fn outcome(req: &Request) -> Result<Response> {
         .set("status", status)
         .set("outcome_at", now.as_str())
         .set("outcome_by", subject)
+        // An invitation nobody answered can no longer be: its code is void.
+        .set("invitation_code", None::<String>)
         .set("updated_at", now.as_str());
     let note = match &outcome {
         Outcome::Agreement { terms } => {

@@ -47,14 +47,15 @@ pub fn ask(req: &Request) -> Result<Response> {
 /// `?status=`, `?category=`, `?limit=` (1-100, default 20), `?offset=`.
 pub fn list(req: &Request) -> Result<Response> {
     let viewer = Viewer::of(req)?;
-    let page = Page::from_request(req, 20, 100)?;
     let mut problems = FieldErrors::new();
+    let page = forms::page(req, &mut problems);
     let status = req.query_param("status");
     let status = status.and_then(|s| problems.one_of("status", &s, &[AWAITING, ANSWERED, CLOSED, WITHDRAWN, DECLINED]));
     let category = req.query_param("category");
     let codes = texts::codes(&CATEGORIES);
     let category = category.and_then(|c| problems.one_of("category", &c, &codes));
     problems.into_result()?;
+    let page = page.ok_or_else(|| Error::internal("a checked page went missing"))?;
 
     let mut query = table(TABLE).all().order_by_desc("id").limit(page.limit).offset(page.offset);
     let mut count = table(TABLE).count();

@@ -540,6 +540,33 @@ fn lists_show_each_caller_their_own_mediations() {
     assert_eq!(h.rows("mediations").len(), 3);
 }
 
+#[test]
+fn a_bad_list_query_names_every_bad_parameter_at_once() {
+    let mut h = harness();
+    let questions = call(&mut h, "GET", "/questions?status=lost&limit=0&offset=-1", &judicial(), None);
+    assert_eq!(fields(&questions), ["limit", "offset", "status"]);
+    let mediations = call(&mut h, "GET", "/mediations?status=settled&limit=101", &judicial(), None);
+    assert_eq!(fields(&mediations), ["limit", "status"]);
+    let mine = call(&mut h, "GET", "/mediations?status=agreed&offset=x", &resident("r-1"), None);
+    assert_eq!(fields(&mine), ["offset", "status"]);
+}
+
+#[test]
+fn an_invitation_nobody_answered_is_void_once_the_mediation_ended() {
+    let mut h = harness();
+    h.insert_record("resident_profile", "r-1", json!({ "area": "east-gate" }));
+    let requested = request_mediation(&mut h, "r-1", true);
+    let (id, code) = (requested["id"].as_i64().unwrap(), requested["invitation_code"].as_str().unwrap().to_owned());
+    assert_eq!(call(&mut h, "POST", &format!("/mediations/{id}/convene"), &judicial(), None).status, 200);
+    let none =
+        json!({ "result": "no-agreement", "reason": "the other party never came", "routes_told": ["litigation"] });
+    assert_eq!(call(&mut h, "POST", &format!("/mediations/{id}/outcome"), &judicial(), Some(none)).status, 200);
+    let mine = call(&mut h, "GET", &format!("/mediations/{id}"), &resident("r-1"), None).json();
+    assert!(mine.get("invitation_code").is_none(), "no code to pass on for an ended mediation: {mine}");
+    let late = call(&mut h, "POST", "/invitations/accept", &resident("r-2"), Some(json!({ "code": code })));
+    assert_eq!(late.status, 404);
+}
+
 // ---- failing closed ----
 
 /// The manifest with one `[[records]]` entry (the one for `table`) removed.

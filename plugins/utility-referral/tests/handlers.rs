@@ -124,6 +124,7 @@ fn a_category_proposes_its_unit_the_alternatives_the_details_and_for_urgent_ones
     let numbers: Vec<&str> =
         gas["safety"]["call"].as_array().unwrap().iter().map(|l| l["number"].as_str().unwrap()).collect();
     assert_eq!(numbers, ["0991-96777", "119"]);
+    assert_eq!(gas["details_required"], json!([]), "an urgent report is not asked for the unit's details");
 
     // Chinese by default; the power line's steps name 10 m and 95598.
     let power = call(&mut h, "GET", "/categories/power-line-down", &TestCaller::anonymous(), None).json();

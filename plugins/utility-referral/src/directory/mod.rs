@@ -13,7 +13,7 @@ use onewindow_sdk::Language;
 use onewindow_sdk::prelude::*;
 use serde::Serialize;
 
-use crate::catalog::{self, Category};
+use crate::catalog::{self, Category, Urgency};
 use crate::safety::SafetyView;
 use crate::texts::Texts;
 
@@ -167,7 +167,9 @@ impl Directory {
             respond_within_hours: category.urgency.respond_within_hours(),
             unit_name: self.unit_name(&unit, language),
             units: self.units_handling(category.code),
+            // An urgent report needs nothing but its category (see `referrals::report`).
             details_required: entry
+                .filter(|_| category.urgency != Urgency::Urgent)
                 .map(|e| e.details_required.iter().filter_map(|key| DetailView::of(key, language)).collect())
                 .unwrap_or_default(),
             handled_by_service: entry.and_then(|e| e.handled_by_service.clone()),
