@@ -15,7 +15,10 @@
 //! - `linkage/record_select_unlogged`: the same row without personal
 //!   columns (the difference is the access-log write);
 //! - `linkage/case_transition`: one case transition (history entry and the
-//!   resident's notification in the same transaction).
+//!   resident's notification in the same transaction);
+//! - `services/<id>`: one typical read of each first-party service, as its
+//!   users call it (the whole dispatch: instance, router, the service's own
+//!   queries and records, JSON out).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -78,8 +81,19 @@ async fn setup() -> Bench {
         .install_and_activate(Upload::new(&manifest, &bytes), "bench")
         .await
         .unwrap();
+    // The services the platform ships, as `Application::build` installs them.
+    let installer = Installer::new(store.clone(), runtime.clone());
+    onewindow::registry::first_party::install_all(&installer, &plugins_dir().join("first-party")).await.unwrap();
     Bench { runtime, store, _dir: dir }
 }
+
+/// One typical read per first-party service: (service, path, as a resident?).
+const SERVICE_READS: &[(&str, &str, bool)] = &[
+    ("residence-permit", "/applications", true),
+    ("lost-id-reissue", "/info", false),
+    ("legal-consultation", "/guide", false),
+    ("utility-referral", "/units", false),
+];
 
 /// A resident account for the linkage benches.
 async fn resident(store: &Store) -> wit::Caller {
@@ -221,6 +235,20 @@ fn benches(c: &mut Criterion) {
         })
     });
     linkage.finish();
+
+    let mut services = c.benchmark_group("services");
+    for (id, path, as_resident) in SERVICE_READS {
+        let plugin = bench.runtime.get(id).unwrap_or_else(|| panic!("first-party {id} is installed"));
+        services.bench_function(*id, |b| {
+            b.to_async(&rt).iter(|| async {
+                let mut request = request("GET", path, "");
+                request.caller = as_resident.then(|| caller.clone());
+                let response = bench.runtime.invoke(&plugin, Invocation { request }).await.unwrap();
+                assert_eq!(response.status, 200, "{id} GET {path}: {}", String::from_utf8_lossy(&response.body));
+            })
+        });
+    }
+    services.finish();
 }
 
 criterion_group!(dispatch, benches);

@@ -2,7 +2,9 @@
 //! and grants, versions change and roll back, and every act is on a
 //! verifiable audit trail.
 
-use onewindow_tests::{Answer, Backend, Options, TestApp, on_both_backends, plugins_dir};
+use onewindow_tests::{
+    Answer, Backend, FIRST_PARTY, Options, TestApp, first_party_version, on_both_backends, plugins_dir,
+};
 use serde_json::{Value, json};
 
 on_both_backends!(
@@ -16,6 +18,7 @@ on_both_backends!(
     removing_the_newest_entries_is_detected,
     uploads_past_the_platforms_size_limit_are_refused_and_audited,
     a_version_describes_its_routes_in_the_portal_document,
+    the_first_party_services_hold_only_the_shared_data_they_use,
 );
 
 async fn later_versions_may_add_nullable_columns_but_not_destroy_data(backend: Backend) {
@@ -292,8 +295,8 @@ async fn every_upload_failure_has_its_own_problem_type_and_leaves_only_an_audit_
     // None of those left a plugin behind ...
     assert_eq!(
         app.client.get("/api/v1/plugins", Some(&admin)).await.body.as_array().unwrap().len(),
-        1,
-        "only residence-permit"
+        FIRST_PARTY.len(),
+        "only the first-party plugins"
     );
     // ... but each is on the audit trail.
     let refused = app.client.get("/api/v1/admin/audit?action=plugin.upload-refused&limit=100", Some(&admin)).await;
@@ -416,18 +419,30 @@ async fn first_party_installs_and_admin_acts_are_on_a_verifiable_trail(backend: 
         .iter()
         .map(|e| (e["action"].as_str().unwrap(), e["target"].as_str().unwrap()))
         .collect();
-    assert_eq!(
-        acts[1..],
-        [("plugin.upload", "plugin:residence-permit@0.2.0"), ("plugin.approve", "plugin:residence-permit@0.2.0")]
-    );
+    // Each first-party plugin, in id order: uploaded, then approved, by the system.
+    let targets: Vec<String> =
+        FIRST_PARTY.iter().map(|id| format!("plugin:{id}@{}", first_party_version(id))).collect();
+    let expected: Vec<(&str, &str)> =
+        targets.iter().flat_map(|t| [("plugin.upload", t.as_str()), ("plugin.approve", t.as_str())]).collect();
+    assert_eq!(acts[1..], expected);
     assert_eq!(acts[0].0, "account.create", "the first admin's creation is recorded too");
     assert_eq!(system.body[0]["details"]["via"], "first start");
-    let approval = &system.body[2];
+    let permit = format!("plugin:residence-permit@{}", first_party_version("residence-permit"));
+    let approval = system
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "plugin.approve" && e["target"] == permit.as_str())
+        .unwrap();
     let grants = approval["details"]["grants"].as_array().unwrap();
     let kinds: Vec<&str> = grants.iter().map(|g| g["capability"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["data", "log", "records", "cases"], "everything the manifest asks for");
-    assert_eq!(grants[0], json!({"capability": "data", "scope": ["applications"]}));
-    assert_eq!(grants[3], json!({"capability": "cases", "scope": ["application:police-central"]}));
+    assert_eq!(kinds[..4], ["data", "log", "records", "cases"], "everything the manifest asks for");
+    assert!(grants[0]["scope"].as_array().unwrap().contains(&json!("applications")), "its own tables");
+    assert_eq!(
+        grants[3],
+        json!({"capability": "cases", "scope": ["application:police-central", "endorsement:police-central"]})
+    );
     assert!(grants[2]["scope"].as_array().unwrap().contains(&json!("resident_profile:rows:caller")));
 
     // A failed sign-in and an admin act are recorded too.
@@ -631,4 +646,77 @@ async fn a_version_describes_its_routes_in_the_portal_document(backend: Backend)
     assert_eq!(suspended.status, 200, "{:#}", suspended.body);
     let document = app.client.get("/api/openapi.json", None).await.body;
     assert!(document["paths"]["/api/v1/services/gas-notes/notes"].is_null());
+}
+
+/// The four services the platform ships reach the shared record and the
+/// case queues only as far as their stories need: the row scopes and case
+/// units the system approved for them, pinned here so that any widening is a
+/// deliberate change (each crate's own tests show it fails closed without
+/// each grant).
+async fn the_first_party_services_hold_only_the_shared_data_they_use(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let trail = app.client.get("/api/v1/admin/audit?actor=system&action=plugin.approve", Some(&admin)).await.body;
+    let granted = |id: &str, capability: &str| -> Vec<String> {
+        let target = format!("plugin:{id}@{}", first_party_version(id));
+        let approval = trail.as_array().unwrap().iter().find(|e| e["target"] == target.as_str()).unwrap();
+        let grants = approval["details"]["grants"].as_array().unwrap();
+        let grant = grants.iter().find(|g| g["capability"] == capability);
+        let mut scope: Vec<String> = grant
+            .map(|g| g["scope"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default();
+        // Records: the row scopes say whose rows; cases: which units.
+        scope.retain(|s| capability != "records" || s.contains(":rows:"));
+        scope.sort();
+        scope
+    };
+    let partners = [
+        "partner-cable-tv",
+        "partner-electricity",
+        "partner-gas",
+        "partner-heating",
+        "partner-postal",
+        "partner-property",
+        "partner-sanitation",
+        "partner-telecom",
+        "partner-water",
+    ];
+    let referral_units: Vec<String> = ["outage", "routine", "urgent"]
+        .iter()
+        .flat_map(|kind| partners.iter().map(move |unit| format!("{kind}:{unit}")))
+        .collect();
+    let expected: [(&str, Vec<&str>, Vec<String>); 4] = [
+        (
+            "legal-consultation",
+            vec!["disputes:rows:unit", "resident_profile:rows:caller"],
+            [
+                "legal-question:judicial-office",
+                "mediation:community-east",
+                "mediation:community-west",
+                "mediation:judicial-office",
+                "mediation:police-east-community",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+        (
+            "lost-id-reissue",
+            vec!["resident_profile:rows:unit"],
+            ["fraud-referral:police-east-community", "id-reissue:police-central", "temporary-id:police-central"]
+                .map(String::from)
+                .to_vec(),
+        ),
+        (
+            "residence-permit",
+            vec!["floating_population:rows:caller", "rental_housing:rows:caller", "resident_profile:rows:caller"],
+            ["application:police-central", "endorsement:police-central"].map(String::from).to_vec(),
+        ),
+        ("utility-referral", vec!["resident_profile:rows:caller"], referral_units),
+    ];
+    for (id, records, cases) in expected {
+        assert_eq!(granted(id, "records"), records, "{id}: whose shared rows it reaches");
+        let mut cases = cases;
+        cases.sort();
+        assert_eq!(granted(id, "cases"), cases, "{id}: which units its cases go to");
+    }
 }

@@ -5,7 +5,7 @@
 use onewindow::registry::install::{InstallError, Installed};
 use onewindow::registry::validate::ValidationError;
 use onewindow::registry::{Installer, Manifest, Upload};
-use onewindow_tests::{Backend, Options, TestApp, on_both_backends, plugins_dir};
+use onewindow_tests::{Backend, FIRST_PARTY, Options, TestApp, on_both_backends, plugins_dir};
 
 on_both_backends!(
     broken_components_are_refused_with_clear_messages,
@@ -26,6 +26,13 @@ fn manifest_for(id: &str) -> String {
 
 async fn refused(app: &TestApp, manifest: &str, bytes: &[u8]) -> InstallError {
     installer(app).install_and_activate(Upload::new(manifest, bytes), "test").await.expect_err("the install is refused")
+}
+
+/// `others` and the first-party services, in id order.
+fn with_first_party(others: &[&str]) -> Vec<String> {
+    let mut ids: Vec<String> = others.iter().chain(FIRST_PARTY.iter()).map(|id| id.to_string()).collect();
+    ids.sort();
+    ids
 }
 
 async fn service_ids(app: &TestApp) -> Vec<String> {
@@ -59,7 +66,7 @@ async fn broken_components_are_refused_with_clear_messages(backend: Backend) {
         other => panic!("expected a wrong-world refusal, got {other}"),
     }
 
-    assert_eq!(service_ids(&app).await, ["residence-permit"], "nothing refused became a service");
+    assert_eq!(service_ids(&app).await, FIRST_PARTY, "nothing refused became a service");
 }
 
 async fn a_bad_manifest_is_refused_naming_the_field(backend: Backend) {
@@ -75,7 +82,7 @@ async fn a_bad_manifest_is_refused_naming_the_field(backend: Backend) {
     }
     let bad = manifest_for("Bad_Id");
     assert!(matches!(refused(&app, &bad, &bytes).await, InstallError::Manifest(e) if e.field == "id"));
-    assert_eq!(service_ids(&app).await, ["residence-permit"]);
+    assert_eq!(service_ids(&app).await, FIRST_PARTY);
 }
 
 async fn a_version_cannot_be_replaced_by_other_bytes(backend: Backend) {
@@ -94,7 +101,7 @@ async fn a_version_cannot_be_replaced_by_other_bytes(backend: Backend) {
     let other = std::fs::read(plugins_dir().join("first-party/residence-permit/plugin.wasm")).unwrap();
     let error = refused(&app, &manifest, &other).await;
     assert!(matches!(error, InstallError::VersionExists { .. }), "{error}");
-    assert_eq!(service_ids(&app).await, ["candidate", "residence-permit"]);
+    assert_eq!(service_ids(&app).await, with_first_party(&["candidate"]));
     // The active version still answers as before.
     assert_eq!(app.client.get("/api/v1/services/candidate/noop", None).await.status, 204);
 }
@@ -109,7 +116,7 @@ async fn a_restart_keeps_plugins_active_without_recompiling(backend: Backend) {
     app.config.first_party.clear();
     let app = app.restart().await;
 
-    assert_eq!(service_ids(&app).await, ["linkage-probe", "misbehaving", "old-world", "residence-permit"]);
+    assert_eq!(service_ids(&app).await, with_first_party(&["linkage-probe", "misbehaving", "old-world"]));
     let notes = app.client.get("/api/v1/services/misbehaving/notes", None).await;
     assert_eq!(notes.body[0]["body"], "before");
     assert_eq!(app.client.get("/api/v1/auth/me", Some(&token)).await.status, 200, "sessions survive a restart");

@@ -32,6 +32,18 @@ pub fn plugins_dir() -> PathBuf {
     dir
 }
 
+/// The services the platform ships, in id order (as `/api/v1/services`
+/// lists them).
+pub const FIRST_PARTY: [&str; 4] = ["legal-consultation", "lost-id-reissue", "residence-permit", "utility-referral"];
+
+/// The version of a first-party plugin as staged by `cargo xtask`.
+pub fn first_party_version(id: &str) -> String {
+    let manifest = std::fs::read_to_string(plugins_dir().join("first-party").join(id).join("plugin.toml"))
+        .unwrap_or_else(|e| panic!("first-party plugin {id}: {e}"));
+    let line = manifest.lines().find(|l| l.starts_with("version")).expect("a version line");
+    line.split('"').nth(1).expect("a quoted version").to_owned()
+}
+
 /// What to start besides the first-party plugins.
 #[derive(Default, Clone, Copy)]
 pub struct Options {

@@ -21,7 +21,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 /// First-party plugins: (crate name, source directory).
-const FIRST_PARTY: &[(&str, &str)] = &[("residence-permit", "plugins/residence-permit")];
+const FIRST_PARTY: &[(&str, &str)] = &[
+    ("residence-permit", "plugins/residence-permit"),
+    ("lost-id-reissue", "plugins/lost-id-reissue"),
+    ("legal-consultation", "plugins/legal-consultation"),
+    ("utility-referral", "plugins/utility-referral"),
+];
 /// Test fixtures: (crate name, source directory).
 const FIXTURES: &[(&str, &str)] = &[
     ("misbehaving", "tests/fixtures/misbehaving"),
@@ -29,9 +34,9 @@ const FIXTURES: &[(&str, &str)] = &[
     ("linkage-probe", "tests/fixtures/linkage-probe"),
     ("old-world", "tests/fixtures/old-world"),
 ];
-/// Built for wasm too (so they stay valid components) but not installed:
-/// the partner's starter, and the services not yet installed as first-party.
-const EXAMPLES: &[&str] = &["starter-service", "lost-id-reissue", "legal-consultation", "utility-referral"];
+/// Built for wasm too (so it stays a valid component) but not installed:
+/// the partner's starter.
+const EXAMPLES: &[&str] = &["starter-service"];
 const WASM_TARGET: &str = "wasm32-wasip2";
 
 fn main() -> ExitCode {
