@@ -12,7 +12,43 @@ on_both_backends!(
     usernames_ignore_case,
     expired_tokens_stop_working,
     staff_list_only_their_own_unit,
+    a_units_kind_is_fixed_once_it_has_staff,
 );
+
+/// A unit's kind decides what its staff see: turning a partner with staff
+/// into `police` would hand them every police queue at once.
+async fn a_units_kind_is_fixed_once_it_has_staff(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let put = |kind: &str, name: &str| json!({"kind": kind, "name_zh": "自来水公司", "name_ug": "سۇ تەمىنلەش شىركىتى", "name_en": name});
+    let send = |unit: &'static str, body: serde_json::Value| {
+        let (client, admin) = (app.client.clone(), admin.clone());
+        async move {
+            let headers = [("content-type", "application/json")];
+            let path = format!("/api/v1/admin/units/{unit}");
+            client.send("PUT", &path, Some(&admin), &headers, Some(body.to_string().into())).await
+        }
+    };
+    // No staff yet: the kind may still be corrected.
+    assert_eq!(send("partner-water", put("police", "Water")).await.status, 200);
+    assert_eq!(send("partner-water", put("partner", "Water")).await.status, 200);
+
+    let clerk = app.staff("water-clerk-1", "partner-water").await;
+    let refused = send("partner-water", put("police", "Water")).await;
+    assert!(refused.assert_problem(409, "conflict").contains("1 staff account"), "{}", refused.body);
+    let units = app.client.get("/api/v1/admin/units", Some(&admin)).await.body;
+    let water = units.as_array().unwrap().iter().find(|u| u["id"] == "partner-water").unwrap().clone();
+    assert_eq!(water["kind"], "partner", "nothing changed");
+    app.client
+        .get("/api/v1/services/residence-permit/applications", Some(&clerk))
+        .await
+        .assert_problem(403, "forbidden");
+    // Names and contact still change; so does the kind of a unit without staff.
+    assert_eq!(send("partner-water", put("partner", "Water Supply Co.")).await.status, 200);
+    assert_eq!(send("nobody-here", put("partner", "x")).await.status, 404);
+    let audit = app.client.get("/api/v1/admin/audit?action=unit.update", Some(&admin)).await.body;
+    assert_eq!(audit.as_array().unwrap().len(), 3, "only the changes made are on the trail");
+}
 
 async fn staff_list_only_their_own_unit(backend: Backend) {
     let app = TestApp::spawn(backend).await;

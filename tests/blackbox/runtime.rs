@@ -20,6 +20,7 @@ on_both_backends!(
     a_handled_conflict_keeps_the_other_writes,
     a_failure_answer_rolls_back_the_writes,
     oversized_requests_and_invalid_answers_are_stopped_at_the_host,
+    a_plugins_answer_keeps_to_the_portals_rules,
 );
 
 async fn spawn(backend: Backend) -> TestApp {
@@ -180,6 +181,31 @@ async fn oversized_requests_and_invalid_answers_are_stopped_at_the_host(backend:
     assert!(detail.contains("1000"), "{detail}");
     let detail = app.client.get(&format!("{BASE}/huge"), None).await.assert_problem(502, "plugin-bad-response");
     assert!(detail.contains("limit"), "{detail}");
+}
+
+async fn a_plugins_answer_keeps_to_the_portals_rules(backend: Backend) {
+    let app = spawn(backend).await;
+    let (resident, _) = app.resident("cached").await;
+    // Only the host speaks the protocol: an informational status is not an answer.
+    for status in [101, 103] {
+        let detail = app
+            .client
+            .get(&format!("{BASE}/answer?status={status}"), None)
+            .await
+            .assert_problem(502, "plugin-bad-response");
+        assert!(detail.contains(&status.to_string()), "{detail}");
+    }
+    // A Location stays inside the service: climbing out of it drops the header.
+    let escape = app.client.get(&format!("{BASE}/answer?status=201&location=/../../../v1/admin/accounts"), None).await;
+    assert_eq!((escape.status, escape.header("location")), (201, None));
+    let resolved = app.client.get(&format!("{BASE}/answer?status=201&location=/notes/../notes/1"), None).await;
+    assert_eq!(resolved.header("location"), Some("/api/v1/services/misbehaving/notes/1"));
+    // A signed-in caller's answer never lands in a shared cache; an anonymous one may.
+    let mine = app.client.get(&format!("{BASE}/answer"), Some(&resident)).await;
+    assert_eq!(mine.header("cache-control"), Some("private, no-store"));
+    let public = format!("{BASE}/answer?cache=public,max-age=60");
+    assert_eq!(app.client.get(&public, Some(&resident)).await.header("cache-control"), Some("private, no-store"));
+    assert_eq!(app.client.get(&public, None).await.header("cache-control"), Some("public,max-age=60"));
 }
 
 async fn note_bodies(app: &TestApp) -> Vec<String> {

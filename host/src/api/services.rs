@@ -186,8 +186,9 @@ pub async fn call_service(
         request_id: request_id.0,
         caller: user.0.map(|user| caller(&user.account)),
     };
+    let signed_in = request.caller.is_some();
     let answer = state.runtime.invoke(&plugin, Invocation { request }).await?;
-    Ok(response_from_plugin(answer, &id))
+    Ok(response_from_plugin(answer, &id, signed_in))
 }
 
 /// Most of an oversized body read (and dropped) before answering 413: a
@@ -267,7 +268,15 @@ fn links_within_portal(value: &str) -> bool {
     })
 }
 
-fn response_from_plugin(answer: wit::Response, service: &str) -> Response {
+/// Headers an answer carries once: a plugin's second value is dropped.
+const SINGLE_VALUED: [&str; 7] =
+    ["content-type", "location", "cache-control", "etag", "last-modified", "content-language", "retry-after"];
+
+/// What a signed-in caller's answer says to caches unless the plugin keeps it
+/// private itself: a shared cache must never hand one resident's data to another.
+const PRIVATE: &str = "private, no-store";
+
+fn response_from_plugin(answer: wit::Response, service: &str, signed_in: bool) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut response = Response::new(Body::from(answer.body));
     *response.status_mut() = status;
@@ -276,21 +285,29 @@ fn response_from_plugin(answer: wit::Response, service: &str) -> Response {
         if !PLUGIN_HEADERS.contains(&name.as_str()) {
             continue;
         }
-        // A plugin's `location` is a path within its service; anything else
-        // (another site, `//host`) would make the portal an open redirect.
+        if SINGLE_VALUED.contains(&name.as_str()) && response.headers().contains_key(name.as_str()) {
+            continue;
+        }
         let value = match name.as_str() {
-            "location" if value.starts_with('/') && !value.starts_with("//") => {
-                format!("/api/v1/services/{service}{value}")
-            }
-            "location" => continue,
+            // A plugin's `location` is a path within its service; anything else
+            // (another site, `//host`, `..` out of the service) would make the
+            // portal an open redirect, or point into the admin API.
+            "location" => match location_within(service, &value) {
+                Some(location) => location,
+                None => continue,
+            },
             // A `Link` may point a client elsewhere in the portal (a hand-off
             // to another service), never to another site.
             "link" if !links_within_portal(&value) => continue,
+            "cache-control" if signed_in && !keeps_private(&value) => PRIVATE.to_owned(),
             _ => value,
         };
         if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
             response.headers_mut().append(name, value);
         }
+    }
+    if signed_in && !response.headers().contains_key("cache-control") {
+        response.headers_mut().insert("cache-control", HeaderValue::from_static(PRIVATE));
     }
     // Whatever a plugin answers runs no script and loads nothing on the
     // portal's origin, even if it claims to be HTML.
@@ -299,9 +316,97 @@ fn response_from_plugin(answer: wit::Response, service: &str) -> Response {
     response
 }
 
+/// Whether a plugin's `cache-control` keeps the answer out of shared caches.
+fn keeps_private(value: &str) -> bool {
+    value.split(',').map(|d| d.trim().to_ascii_lowercase()).any(|d| d == "private" || d == "no-store")
+}
+
+/// A plugin's `Location` (a path within its service) as the portal's path,
+/// with `.` and `..` resolved (also when percent-encoded); `None` when it is
+/// not a path or climbs out of the service.
+fn location_within(service: &str, value: &str) -> Option<String> {
+    if !value.starts_with('/') || value.starts_with("//") || value.contains('\\') {
+        return None;
+    }
+    let split = value.find(['?', '#']).unwrap_or(value.len());
+    let (path, rest) = value.split_at(split);
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment.to_ascii_lowercase().replace("%2e", ".").as_str() {
+            "" | "." => {}
+            ".." => {
+                segments.pop()?;
+            }
+            _ => segments.push(segment),
+        }
+    }
+    let trailing = if path.ends_with('/') && !segments.is_empty() { "/" } else { "" };
+    Some(format!("/api/v1/services/{service}/{}{trailing}{rest}", segments.join("/")))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::links_within_portal;
+    use super::*;
+
+    #[test]
+    fn a_location_stays_within_its_service() {
+        let at = |value: &str| location_within("gas", value);
+        assert_eq!(at("/accounts/7").as_deref(), Some("/api/v1/services/gas/accounts/7"));
+        assert_eq!(at("/a/./b/../c?x=1#top").as_deref(), Some("/api/v1/services/gas/a/c?x=1#top"));
+        assert_eq!(at("/a/").as_deref(), Some("/api/v1/services/gas/a/"));
+        for escape in [
+            "/../../../v1/admin/accounts",
+            "/a/../../x",
+            "/%2e%2e/%2E%2E/v1/admin",
+            "//evil.example/",
+            "https://evil.example/",
+            "accounts/7",
+            "/\\evil.example",
+        ] {
+            assert_eq!(at(escape), None, "{escape}");
+        }
+    }
+
+    fn plugin_answer(headers: &[(&str, &str)]) -> wit::Response {
+        wit::Response {
+            status: 200,
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn single_valued_headers_are_set_once() {
+        let answer = plugin_answer(&[
+            ("content-type", "application/json"),
+            ("Content-Type", "text/html"),
+            ("location", "/a"),
+            ("location", "/b"),
+            ("allow", "GET"),
+            ("allow", "POST"),
+            ("set-cookie", "session=stolen"),
+        ]);
+        let response = response_from_plugin(answer, "gas", false);
+        let all = |name: &str| response.headers().get_all(name).iter().map(|v| v.to_str().unwrap()).collect::<Vec<_>>();
+        assert_eq!(all("content-type"), ["application/json"]);
+        assert_eq!(all("location"), ["/api/v1/services/gas/a"]);
+        assert_eq!(all("allow"), ["GET", "POST"]);
+        assert!(all("set-cookie").is_empty());
+    }
+
+    #[test]
+    fn answers_to_signed_in_callers_stay_out_of_shared_caches() {
+        let cache = |headers: &[(&str, &str)], signed_in: bool| {
+            let response = response_from_plugin(plugin_answer(headers), "gas", signed_in);
+            response.headers().get("cache-control").map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(cache(&[], true).as_deref(), Some("private, no-store"));
+        assert_eq!(cache(&[("cache-control", "public, max-age=600")], true).as_deref(), Some("private, no-store"));
+        assert_eq!(cache(&[("cache-control", "private, max-age=60")], true).as_deref(), Some("private, max-age=60"));
+        // Anonymous answers (a public directory, say) may be cached as the plugin says.
+        assert_eq!(cache(&[("cache-control", "public, max-age=600")], false).as_deref(), Some("public, max-age=600"));
+        assert_eq!(cache(&[], false), None);
+    }
 
     #[test]
     fn a_plugin_links_only_within_the_portals_services() {

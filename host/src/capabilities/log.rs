@@ -54,7 +54,7 @@ impl log::Host for LogContext {
             }
             return;
         }
-        let message = truncate(&message, MAX_MESSAGE_BYTES);
+        let message = one_line(truncate(&message, MAX_MESSAGE_BYTES));
         let (plugin, version, request_id) = (self.plugin.as_str(), self.version.to_string(), self.request_id.as_str());
         let kind = match level {
             Level::Trace => "trace",
@@ -63,7 +63,7 @@ impl log::Host for LogContext {
             Level::Warn => "warn",
             Level::Error => "error",
         };
-        self.kept.push(plugin, &version, request_id, kind, message);
+        self.kept.push(plugin, &version, request_id, kind, &message);
         match level {
             Level::Trace => tracing::trace!(target: "plugin", plugin, version, request_id, "{message}"),
             Level::Debug => tracing::debug!(target: "plugin", plugin, version, request_id, "{message}"),
@@ -90,8 +90,20 @@ pub fn link<T: Send + 'static>(linker: &mut Linker<T>, context: fn(&mut T) -> &m
     log::add_to_linker::<T, HasSelf<LogContext>>(linker, context).map_err(|e| anyhow::anyhow!("{e:#}"))
 }
 
+/// `text` on one line: CR and LF written as `\r` and `\n`, so a plugin
+/// cannot start what looks like another host log line.
+pub fn one_line(text: &str) -> String {
+    text.replace('\r', "\\r").replace('\n', "\\n")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_line_cannot_forge_another() {
+        let forged = "done\n2026-11-27T00:00:00Z  INFO onewindow: admin signed in\r";
+        assert_eq!(super::one_line(forged), "done\\n2026-11-27T00:00:00Z  INFO onewindow: admin signed in\\r");
+    }
+
     #[test]
     fn truncates_on_a_character_boundary() {
         assert_eq!(super::truncate("你好", 4), "你");

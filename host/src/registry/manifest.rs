@@ -446,8 +446,23 @@ pub(super) fn check_localized(field: &str, text: &Localized, max_chars: usize) -
         if len == 0 || len > max_chars {
             return Err(problem(format!("{field}.{lang}"), format!("must be 1 to {max_chars} characters")));
         }
+        // Shown to residents as they are: no control characters, and no
+        // bidirectional embeddings, overrides or isolates that could make
+        // the text read differently from what the admin approved.
+        if let Some(c) = value.chars().find(|&c| c.is_control() || is_bidi_control(c)) {
+            return Err(problem(
+                format!("{field}.{lang}"),
+                format!("must not contain control or bidirectional-override characters (found U+{:04X})", c as u32),
+            ));
+        }
     }
     Ok(())
+}
+
+/// Unicode's explicit bidirectional formatting characters (embeddings,
+/// overrides, isolates). The plain marks (LRM, RLM) stay allowed.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn check_limits(raw: Option<RawLimits>) -> Result<Limits, ManifestError> {
@@ -590,6 +605,12 @@ mod tests {
         assert!(is_supported_world_version(&semver::Version::new(0, 1, 0)));
         assert!(is_supported_world_version(&semver::Version::new(0, 1, 1)));
         assert_eq!(error_for(r#"en = "Guest book""#, r#"en = """#).field, "name.en");
+        for hidden in [r"\u202Ekoob tseuG", r"Guest\u2066 book", r"Guest\nbook", r"Guest\u0007book"] {
+            let error = error_for(r#"en = "Guest book""#, &format!(r#"en = "{hidden}""#));
+            assert_eq!(error.field, "name.en", "{hidden}");
+            assert!(error.problem.contains("bidirectional-override"), "{}", error.problem);
+        }
+        assert!(Manifest::parse(&GOOD.replace(r#"en = "Guest book""#, r#"en = "Guest\u200Fbook""#)).is_ok());
         assert_eq!(error_for("memory-mb = 16", "memory-mb = 0").field, "limits.memory-mb");
         assert_eq!(error_for(r#"type = "integer""#, r#"type = "money""#).field, "tables[0].columns[1].type");
         assert_eq!(error_for(r#"name = "stars""#, r#"name = "id""#).field, "tables[0].columns[1].name");

@@ -223,13 +223,30 @@ fn demangle(name: &str) -> String {
     rustc_demangle::try_demangle(name).map_or_else(|_| name.to_owned(), |d| format!("{d:#}"))
 }
 
-fn check_response(response: &Response, max_body: usize) -> Result<(), InvokeError> {
-    if !(100..=599).contains(&response.status) {
-        return Err(InvokeError::BadResponse(format!("status {} is not an HTTP status", response.status)));
-    }
-    if response.body.len() > max_body {
+/// The most headers one answer may carry.
+const MAX_RESPONSE_HEADERS: usize = 32;
+
+/// A plugin's answer must be a final HTTP answer (no 1xx: the host, not the
+/// plugin, speaks the protocol) within the response size limit, headers
+/// included.
+fn check_response(response: &Response, max_size: usize) -> Result<(), InvokeError> {
+    if !(200..=599).contains(&response.status) {
         return Err(InvokeError::BadResponse(format!(
-            "body of {} bytes exceeds the {max_body}-byte limit",
+            "status {} is not a final HTTP answer (200 to 599)",
+            response.status
+        )));
+    }
+    if response.headers.len() > MAX_RESPONSE_HEADERS {
+        return Err(InvokeError::BadResponse(format!(
+            "{} headers exceed the limit of {MAX_RESPONSE_HEADERS}",
+            response.headers.len()
+        )));
+    }
+    let header_bytes: usize = response.headers.iter().map(|(name, value)| name.len() + value.len()).sum();
+    if response.body.len() + header_bytes > max_size {
+        return Err(InvokeError::BadResponse(format!(
+            "answer of {} bytes (body {}, headers {header_bytes}) exceeds the {max_size}-byte limit",
+            response.body.len() + header_bytes,
             response.body.len()
         )));
     }
@@ -240,10 +257,12 @@ fn log_captured_output(state: &InstanceState, logs: &PluginLogs, loaded: &Loaded
     let (stdout, stderr) = state.captured_output();
     let (plugin, version) = (loaded.manifest().id.as_str(), loaded.manifest().version.to_string());
     for line in stdout {
+        let line = crate::capabilities::log::one_line(&line);
         tracing::info!(target: "plugin", plugin, request_id, stream = "stdout", "{line}");
         logs.push(plugin, &version, request_id, "stdout", &line);
     }
     for line in stderr {
+        let line = crate::capabilities::log::one_line(&line);
         tracing::warn!(target: "plugin", plugin, request_id, stream = "stderr", "{line}");
         logs.push(plugin, &version, request_id, "stderr", &line);
     }
@@ -262,5 +281,32 @@ fn actor_of(request: &Request) -> Actor {
             }),
             unit: caller.unit.as_ref().map(|u| u.id.clone()),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        Response {
+            status,
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            body: body.to_vec(),
+        }
+    }
+
+    #[test]
+    fn only_final_answers_within_the_size_limit_pass() {
+        assert!(check_response(&answer(204, &[], b""), 100).is_ok());
+        for status in [100, 101, 103, 199, 600] {
+            let refused = check_response(&answer(status, &[], b""), 100).unwrap_err().to_string();
+            assert!(refused.contains("not a final HTTP answer"), "{status}: {refused}");
+        }
+        // Headers count toward the size, and their number is capped.
+        assert!(check_response(&answer(200, &[("etag", "x")], &[0; 95]), 100).is_ok());
+        assert!(check_response(&answer(200, &[("etag", "xx")], &[0; 95]), 100).is_err());
+        let many: Vec<(&str, &str)> = (0..=MAX_RESPONSE_HEADERS).map(|_| ("link", "</api/v1/services/a>")).collect();
+        assert!(check_response(&answer(200, &many, b""), 1 << 20).unwrap_err().to_string().contains("headers exceed"));
     }
 }

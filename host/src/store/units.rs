@@ -166,6 +166,36 @@ pub async fn create(tx: &mut Transaction<'static, Any>, unit: &Unit) -> Result<b
     }
 }
 
+/// What stands in the way of changing a unit's kind.
+pub enum KindChange {
+    /// The unit does not exist.
+    NoSuchUnit,
+    /// The kind stays, or the unit has no staff: the change may go ahead.
+    Allowed,
+    /// The unit has this many staff accounts, whose access follows the kind.
+    HasStaff(i64),
+}
+
+/// Whether `unit` may take `kind` now: a unit's kind decides what its staff
+/// see (a partner turned `police` would be handed every police queue), so it
+/// changes only while no staff account belongs to it. Read inside the
+/// transaction that makes the change.
+pub async fn kind_change(
+    tx: &mut Transaction<'static, Any>,
+    unit: &str,
+    kind: UnitKind,
+) -> Result<KindChange, sqlx::Error> {
+    let current: Option<String> =
+        sqlx::query_scalar("SELECT kind FROM units WHERE id = $1").bind(unit).fetch_optional(&mut **tx).await?;
+    let Some(current) = current else { return Ok(KindChange::NoSuchUnit) };
+    if current == kind.as_str() {
+        return Ok(KindChange::Allowed);
+    }
+    let staff: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE unit_id = $1").bind(unit).fetch_one(&mut **tx).await?;
+    Ok(if staff == 0 { KindChange::Allowed } else { KindChange::HasStaff(staff) })
+}
+
 /// Replaces a unit's kind, names and contact; false if there is no such unit.
 pub async fn update(tx: &mut Transaction<'static, Any>, unit: &Unit) -> Result<bool, sqlx::Error> {
     let result =

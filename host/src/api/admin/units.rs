@@ -103,10 +103,11 @@ async fn create_unit(
     Ok((StatusCode::CREATED, axum::Json(unit)))
 }
 
-/// Edit a unit's kind, names and contact details.
+/// Edit a unit's kind, names and contact details. The kind changes only
+/// while the unit has no staff (409 otherwise).
 #[utoipa::path(put, path = "/api/v1/admin/units/{id}", tag = "admin", security(("bearer" = [])), request_body = UnitFields,
     params(("id" = String, Path, description = "unit id")),
-    responses((status = 200, body = Unit), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Unit), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn update_unit(
     State(state): State<AppState>,
     admin: AdminUser,
@@ -116,6 +117,16 @@ async fn update_unit(
 ) -> Result<axum::Json<Unit>, ApiError> {
     let unit = check(&id, input)?;
     let mut tx = state.store.pool().begin().await?;
+    match units::kind_change(&mut tx, &id, unit.kind).await? {
+        units::KindChange::NoSuchUnit => return Err(ApiError::NotFound(format!("there is no unit `{id}`"))),
+        units::KindChange::HasStaff(staff) => {
+            return Err(ApiError::Conflict(format!(
+                "unit `{id}` has {staff} staff account(s), and its kind decides what they may see: \
+                 its kind cannot change while it has staff (move them to another unit first)"
+            )));
+        }
+        units::KindChange::Allowed => {}
+    }
     if !units::update(&mut tx, &unit).await? {
         return Err(ApiError::NotFound(format!("there is no unit `{id}`")));
     }
