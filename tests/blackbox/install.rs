@@ -12,6 +12,7 @@ on_both_backends!(
     a_bad_manifest_is_refused_naming_the_field,
     a_version_cannot_be_replaced_by_other_bytes,
     a_restart_keeps_plugins_active_without_recompiling,
+    a_stored_plugin_that_no_longer_loads_is_skipped_at_start,
 );
 
 fn installer(app: &TestApp) -> Installer {
@@ -127,4 +128,26 @@ async fn a_restart_keeps_plugins_active_without_recompiling(backend: Backend) {
     .unwrap();
     let plugin = app.state.runtime.get(manifest.id.as_str()).expect("active after restart");
     assert_eq!(plugin.manifest().version, manifest.version);
+}
+
+/// One stored plugin that no longer parses (written by an older host, or
+/// damaged) is logged and left out at start; the platform and every other
+/// service still come up.
+async fn a_stored_plugin_that_no_longer_loads_is_skipped_at_start(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Options { fixtures: true, ..Options::default() }).await;
+    let damaged = sqlx::query("UPDATE plugin_versions SET manifest = 'id = [' WHERE plugin_id = 'misbehaving'")
+        .execute(app.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(damaged.rows_affected(), 1);
+
+    let mut app = app.restart().await;
+    // Not reinstalled from the fixtures directory either: only what is stored.
+    app.config.first_party.clear();
+    let app = app.restart().await;
+    assert_eq!(service_ids(&app).await, with_first_party(&["linkage-probe", "old-world"]));
+    assert_eq!(app.client.get("/api/v1/services/linkage-probe/whoami", None).await.status, 200);
+    let detail =
+        app.client.get("/api/v1/services/misbehaving/noop", None).await.assert_problem(503, "service-unavailable");
+    assert!(detail.contains("could not be loaded"), "{detail}");
 }

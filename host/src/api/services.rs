@@ -143,6 +143,12 @@ async fn not_serving(state: &AppState, id: &str) -> ApiError {
         Ok(None) => return no_such_service(id),
         Err(e) => return e.into(),
     };
+    if versions.iter().any(|v| v.state == VersionState::Active) {
+        // Active in the database but not loaded here: it failed to load at start (see the host log).
+        return ApiError::ServiceUnavailable(format!(
+            "the service `{id}` could not be loaded and is not taking requests"
+        ));
+    }
     let stopped = versions.iter().rev().find(|v| matches!(v.state, VersionState::Suspended | VersionState::Retired));
     match stopped {
         Some(version) => ApiError::ServiceUnavailable(format!(

@@ -467,23 +467,41 @@ impl Registry {
     }
 
     /// Loads every active version into the runtime (at start; compiled
-    /// artifacts come from the cache when present).
+    /// artifacts come from the cache when present); answers how many load.
+    /// A version that no longer parses, compiles or links (stored under an
+    /// older host, say) is logged and skipped: one broken plugin must not
+    /// keep the platform, and every other service, from starting. A storage
+    /// failure still stops the start.
     pub async fn load_active(&self) -> Result<usize, RegistryError> {
         let active = plugins::versions_in_state(&self.store, VersionState::Active).await?;
+        let mut loaded = 0;
         for record in &active {
-            let (grants, limits) = approved(record)?;
-            let component = plugins::component(&self.store, &record.plugin_id, &record.version).await?;
-            let approval = Approval {
-                manifest: Manifest::parse(&record.manifest)?,
-                sha256: record.sha256.clone(),
-                grants,
-                limits,
-                owner: None,
-            };
-            let loaded = self.compile_and_prepare(approval, component).await?;
-            self.runtime.activate(loaded);
+            match self.load_version(record).await {
+                Ok(()) => loaded += 1,
+                Err(error @ RegistryError::Storage(_)) => return Err(error),
+                Err(error) => tracing::error!(
+                    plugin = %record.plugin_id,
+                    version = %record.version,
+                    "an active plugin version cannot be loaded and is not served: {error}"
+                ),
+            }
         }
-        Ok(active.len())
+        Ok(loaded)
+    }
+
+    async fn load_version(&self, record: &VersionRecord) -> Result<(), RegistryError> {
+        let (grants, limits) = approved(record)?;
+        let component = plugins::component(&self.store, &record.plugin_id, &record.version).await?;
+        let approval = Approval {
+            manifest: Manifest::parse(&record.manifest)?,
+            sha256: record.sha256.clone(),
+            grants,
+            limits,
+            owner: None,
+        };
+        let loaded = self.compile_and_prepare(approval, component).await?;
+        self.runtime.activate(loaded);
+        Ok(())
     }
 
     /// A version, or not-found.
