@@ -5,7 +5,8 @@
 use onewindow::registry::install::{InstallError, Installed};
 use onewindow::registry::validate::ValidationError;
 use onewindow::registry::{Installer, Manifest, Upload};
-use onewindow_tests::{Backend, FIRST_PARTY, Options, TestApp, on_both_backends, plugins_dir};
+use onewindow_tests::{Backend, FIRST_PARTY, Options, TestApp, first_party_version, on_both_backends, plugins_dir};
+use serde_json::json;
 
 on_both_backends!(
     broken_components_are_refused_with_clear_messages,
@@ -13,6 +14,7 @@ on_both_backends!(
     a_version_cannot_be_replaced_by_other_bytes,
     a_restart_keeps_plugins_active_without_recompiling,
     a_stored_plugin_that_no_longer_loads_is_skipped_at_start,
+    a_new_first_party_version_waits_for_review_if_an_admin_stopped_the_plugin,
 );
 
 fn installer(app: &TestApp) -> Installer {
@@ -150,4 +152,53 @@ async fn a_stored_plugin_that_no_longer_loads_is_skipped_at_start(backend: Backe
     let detail =
         app.client.get("/api/v1/services/misbehaving/noop", None).await.assert_problem(503, "service-unavailable");
     assert!(detail.contains("could not be loaded"), "{detail}");
+}
+
+/// A host upgrade brings a new version of a first-party service: it goes
+/// live by itself, unless an admin stopped that service; then it waits for
+/// review and the service stays stopped.
+async fn a_new_first_party_version_waits_for_review_if_an_admin_stopped_the_plugin(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let suspend = json!({"reason": "the desk is closed for the move"});
+    let suspended =
+        app.client.post_json("/api/v1/admin/plugins/residence-permit/suspend", Some(&admin), &suspend).await;
+    assert_eq!(suspended.status, 200, "{}", suspended.body);
+
+    // The next release ships both services with a higher version.
+    let release = tempfile::tempdir().unwrap();
+    let shipped = plugins_dir().join("first-party");
+    for id in ["residence-permit", "lost-id-reissue"] {
+        let dir = release.path().join(id);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(shipped.join(id).join("plugin.wasm"), dir.join("plugin.wasm")).unwrap();
+        let manifest = std::fs::read_to_string(shipped.join(id).join("plugin.toml")).unwrap();
+        let current = first_party_version(id);
+        let bumped = manifest.replacen(&format!("version = \"{current}\""), "version = \"9.0.0\"", 1);
+        assert_ne!(bumped, manifest);
+        std::fs::write(dir.join("plugin.toml"), bumped).unwrap();
+    }
+    let mut app = app.restart().await;
+    app.config.first_party = vec![release.path().to_path_buf()];
+    let app = app.restart().await;
+
+    let info = |id: &'static str| {
+        let client = app.client.clone();
+        async move { client.get(&format!("/api/v1/services/{id}"), None).await }
+    };
+    assert_eq!(info("lost-id-reissue").await.body["version"], "9.0.0", "a running service moves on");
+    let stopped = app.client.get("/api/v1/services/residence-permit/requirements", None).await;
+    assert!(stopped.assert_problem(503, "service-unavailable").contains("suspended"), "{}", stopped.body);
+    let admin = app.admin_token().await;
+    let queue = app.client.get("/api/v1/admin/reviews", Some(&admin)).await.body;
+    let waiting: Vec<(&str, &str)> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            let version = &item["version"];
+            (version["plugin_id"].as_str().unwrap_or_default(), version["version"].as_str().unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(waiting, [("residence-permit", "9.0.0")], "for the admin to decide: {queue:#}");
 }

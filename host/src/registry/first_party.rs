@@ -1,6 +1,7 @@
 //! The first-party plugins shipped with Onewindow: each a directory holding
 //! `plugin.toml` and `plugin.wasm` (`cargo xtask` stages them). They are
-//! installed on start through the normal install path, as actor `system`.
+//! installed on start through the normal install path, as actor `system`;
+//! a new version of one an admin stopped waits for review instead.
 
 use std::path::Path;
 
@@ -29,7 +30,7 @@ pub async fn install_all(installer: &Installer, root: &Path) -> anyhow::Result<V
         let api = read_if_present(&dir.join("api.json"))?;
         let upload = Upload::new(&manifest, &component).with_api(api.as_deref());
         let outcome = installer
-            .install_and_activate(upload, SYSTEM_ACTOR)
+            .install_first_party(upload, SYSTEM_ACTOR)
             .await
             .map_err(|e: InstallError| anyhow::anyhow!("first-party plugin {}: {e}", dir.display()))?;
         installed.push((dir.file_name().unwrap_or_default().to_string_lossy().into_owned(), outcome));

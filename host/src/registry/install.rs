@@ -21,6 +21,8 @@ pub enum Installed {
     /// This exact version and content was already stored; nothing changed
     /// (whatever state an admin has put it in since stays).
     Unchanged { sha256: String },
+    /// Stored for review, not activated: an admin stopped this plugin.
+    Pending { sha256: String },
 }
 
 /// Installs plugin versions as the platform.
@@ -41,6 +43,32 @@ impl Installer {
     /// bytes it is refused.
     pub async fn install_and_activate(&self, upload: Upload<'_>, actor: &str) -> Result<Installed, InstallError> {
         self.install_owned(upload, None, actor).await
+    }
+
+    /// Installs a version the platform ships, unless an admin stopped the
+    /// plugin (its newest version suspended or retired, none active): then
+    /// the new version waits as pending for an admin's review, so a host
+    /// upgrade does not quietly bring back a service an admin switched off.
+    pub async fn install_first_party(&self, upload: Upload<'_>, actor: &str) -> Result<Installed, InstallError> {
+        let manifest = Manifest::parse(upload.manifest)?;
+        let (plugin_id, version) = (manifest.id.to_string(), manifest.version.to_string());
+        let versions = match plugins::find_plugin(&self.store, &plugin_id).await? {
+            Some(_) => plugins::versions(&self.store, &plugin_id).await?,
+            None => Vec::new(),
+        };
+        let stopped = !versions.iter().any(|v| v.state == plugins::VersionState::Active)
+            && versions
+                .iter()
+                .any(|v| matches!(v.state, plugins::VersionState::Suspended | plugins::VersionState::Retired));
+        let new_version = !versions.iter().any(|v| v.version == version);
+        if !(stopped && new_version) {
+            return self.install_and_activate(upload, actor).await;
+        }
+        let sha256 = hex::encode(Sha256::digest(upload.component));
+        let actor = Actor { id: actor.to_owned(), unit: None };
+        let cx = Context { actor: &actor, request_id: "startup" };
+        self.registry.upload(&cx, None, upload).await?;
+        Ok(Installed::Pending { sha256 })
     }
 
     /// As [`Self::install_and_activate`], owned by `owner_unit` as if that
