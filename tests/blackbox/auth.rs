@@ -13,7 +13,72 @@ on_both_backends!(
     expired_tokens_stop_working,
     staff_list_only_their_own_unit,
     a_units_kind_is_fixed_once_it_has_staff,
+    a_changed_or_reset_password_ends_the_other_sessions,
 );
+
+async fn a_changed_or_reset_password_ends_the_other_sessions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (phone, _) = app.resident("two-devices").await;
+    let laptop = app.client.sign_in("two-devices", "resident password 1").await;
+    let change = "/api/v1/auth/password";
+
+    let wrong = json!({"current_password": "not it at all", "new_password": "short"});
+    assert_eq!(
+        app.client.post_json(change, Some(&phone), &wrong).await.problem_fields(),
+        ["current_password", "new_password"]
+    );
+    let same = json!({"current_password": "resident password 1", "new_password": "resident password 1"});
+    assert_eq!(app.client.post_json(change, Some(&phone), &same).await.problem_fields(), ["new_password"]);
+    app.client.post_json(change, None, &same).await.assert_problem(401, "unauthorized");
+    assert_eq!(app.client.get("/api/v1/auth/me", Some(&laptop)).await.status, 200, "nothing refused ended a session");
+
+    let good = json!({"current_password": "resident password 1", "new_password": "a brand new passphrase"});
+    assert_eq!(app.client.post_json(change, Some(&phone), &good).await.status, 204);
+    assert_eq!(app.client.get("/api/v1/auth/me", Some(&phone)).await.status, 200, "this session stays");
+    app.client.get("/api/v1/auth/me", Some(&laptop)).await.assert_problem(401, "unauthorized");
+    let old = json!({"username": "two-devices", "password": "resident password 1"});
+    app.client.post_json("/api/v1/auth/sign-in", None, &old).await.assert_problem(401, "unauthorized");
+    app.client.sign_in("two-devices", "a brand new passphrase").await;
+
+    // An admin resets a staff member's forgotten password: their sessions end.
+    let admin = app.admin_token().await;
+    let clerk = app.staff("forgetful", "partner-gas").await;
+    let clerk_id = app.client.get("/api/v1/auth/me", Some(&clerk)).await.body["id"].as_str().unwrap().to_owned();
+    let reset = format!("/api/v1/admin/accounts/{clerk_id}/password");
+    app.client.post_json(&reset, Some(&clerk), &json!({})).await.assert_problem(403, "forbidden");
+    assert_eq!(
+        app.client.post_json(&reset, Some(&admin), &json!({"password": "x"})).await.problem_fields(),
+        ["password"]
+    );
+    assert_eq!(app.client.get("/api/v1/auth/me", Some(&clerk)).await.status, 200, "a refused reset ends nothing");
+    let answer = app.client.post_json(&reset, Some(&admin), &json!({})).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let generated = answer.body["generated_password"].as_str().unwrap().to_owned();
+    app.client.get("/api/v1/auth/me", Some(&clerk)).await.assert_problem(401, "unauthorized");
+    app.client.sign_in("forgetful", &generated).await;
+    // Residents and admins change their own.
+    let resident_id = app.client.get("/api/v1/auth/me", Some(&phone)).await.body["id"].as_str().unwrap().to_owned();
+    let own = format!("/api/v1/admin/accounts/{resident_id}/password");
+    app.client.post_json(&own, Some(&admin), &json!({})).await.assert_problem(409, "conflict");
+    app.client
+        .post_json("/api/v1/admin/accounts/no-such-account/password", Some(&admin), &json!({}))
+        .await
+        .assert_problem(404, "not-found");
+
+    for (action, target) in [("account.password-change", &resident_id), ("account.password-reset", &clerk_id)] {
+        let trail = app.client.get(&format!("/api/v1/admin/audit?action={action}"), Some(&admin)).await.body;
+        let targets: Vec<&str> = trail.as_array().unwrap().iter().map(|e| e["target"].as_str().unwrap()).collect();
+        assert_eq!(targets, [format!("account:{target}")], "{action}");
+    }
+
+    // Ended sessions do not pile up: the next sign-in clears them away.
+    app.client.sign_in("forgetful", &generated).await;
+    let dead: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE revoked_at IS NOT NULL")
+        .fetch_one(app.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(dead, 0);
+}
 
 /// A unit's kind decides what its staff see: turning a partner with staff
 /// into `police` would hand them every police queue at once.

@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sign_in))
         .routes(routes!(sign_out))
         .routes(routes!(me))
+        .routes(routes!(change_password))
 }
 
 /// A new resident account.
@@ -140,6 +141,9 @@ async fn sign_in(
         audit::record_alone(&state.store, act).await?;
         return Err(ApiError::Unauthorized("wrong username or password".into()));
     };
+    // Expired and revoked sessions are dropped as people sign in, so the
+    // table stays the size of the live ones.
+    sessions::delete_dead(&state.store).await?;
     let token = token::generate();
     let expires_at = timestamp::format(time::OffsetDateTime::now_utc() + state.session_ttl);
     sessions::create(&state.store, &token::hash(&token), &account.id, &expires_at).await?;
@@ -159,6 +163,54 @@ async fn sign_out(State(state): State<AppState>, user: AuthUser) -> Result<Statu
     responses((status = 200, body = Account), (status = 401, body = Problem)))]
 async fn me(user: AuthUser) -> axum::Json<Account> {
     axum::Json(user.account)
+}
+
+/// A new password for the signed-in account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Change your own password: the current one proves it is you; every other
+/// session of the account ends (this one stays signed in).
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChange,
+    responses((status = 204, description = "changed"), (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn change_password(
+    State(state): State<AppState>,
+    user: AuthUser,
+    request_id: RequestId,
+    Json(input): Json<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let mut problems = Vec::new();
+    if let Err(problem) = password::check_strength(&input.new_password) {
+        problems.push(FieldError::new("new_password", problem));
+    } else if input.new_password == input.current_password {
+        problems.push(FieldError::new("new_password", "must differ from the current password"));
+    }
+    let found = accounts::find_for_sign_in(&state.store, &user.account.username).await?;
+    let current = input.current_password;
+    let proven = off_thread(move || found.is_some_and(|(_, hash)| password::verify(&current, &hash))).await?;
+    if !proven {
+        problems.insert(0, FieldError::new("current_password", "is not your current password"));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    let password_hash = hash_off_thread(input.new_password).await?;
+    let mut tx = state.store.pool().begin().await?;
+    accounts::set_password(&mut tx, &user.account.id, &password_hash, Some(&user.token_hash)).await?;
+    let act = Act {
+        actor: &user.actor(),
+        action: "account.password-change",
+        target: &format!("account:{}", user.account.id),
+        details: serde_json::json!({}),
+        request_id: &request_id.0,
+    };
+    audit::record(&mut tx, act).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Hashes on a blocking thread (Argon2 takes tens of milliseconds by design).

@@ -154,6 +154,31 @@ pub async fn set_disabled(
     Ok(result.rows_affected() > 0)
 }
 
+/// Replaces an account's password hash and ends its sessions, all of them
+/// or all but `keep` (the one that made the change); false if there is no
+/// such account.
+pub async fn set_password(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: &str,
+    password_hash: &str,
+    keep: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL AND token_hash <> $3",
+    )
+    .bind(timestamp::now())
+    .bind(id)
+    .bind(keep.unwrap_or(""))
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() > 0)
+}
+
 /// How many enabled admins exist.
 pub async fn count_admins(store: &Store) -> Result<i64, sqlx::Error> {
     sqlx::query("SELECT COUNT(*) FROM accounts WHERE role = $1 AND disabled = $2")

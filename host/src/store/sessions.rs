@@ -40,3 +40,13 @@ pub async fn revoke(store: &Store, token_hash: &str) -> Result<bool, sqlx::Error
         .await?;
     Ok(result.rows_affected() > 0)
 }
+
+/// Deletes sessions that can no longer be used (expired or revoked); answers
+/// how many. Run on sign-in, so the table holds live sessions only.
+pub async fn delete_dead(store: &Store) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR revoked_at IS NOT NULL")
+        .bind(timestamp::now())
+        .execute(store.pool())
+        .await?;
+    Ok(result.rows_affected())
+}

@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_account, list_accounts))
         .routes(routes!(disable_account))
         .routes(routes!(enable_account))
+        .routes(routes!(reset_password))
 }
 
 /// A staff or admin account to create.
@@ -180,4 +181,61 @@ async fn set_disabled(
     audit::record(&mut tx, act).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A staff member's new password, or none to have one generated.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// The generated password, if one was generated (shown once).
+#[derive(Serialize, ToSchema)]
+pub struct ResetPassword {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generated_password: Option<String>,
+}
+
+/// Reset a staff member's password (they forgot it, or it leaked): every
+/// session of theirs ends at once. Residents and admins change their own.
+#[utoipa::path(post, path = "/api/v1/admin/accounts/{id}/password", tag = "admin", security(("bearer" = [])),
+    request_body = PasswordReset, params(("id" = String, Path, description = "account id")),
+    responses((status = 200, body = ResetPassword), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn reset_password(
+    State(state): State<AppState>,
+    admin: AdminUser,
+    request_id: RequestId,
+    Path(id): Path<String>,
+    Json(input): Json<PasswordReset>,
+) -> Result<axum::Json<ResetPassword>, ApiError> {
+    if let Some(Err(problem)) = input.password.as_deref().map(password::check_strength) {
+        return Err(ApiError::Validation(vec![FieldError::new("password", problem)]));
+    }
+    let Some(account) = accounts::find_by_id(&state.store, &id).await? else {
+        return Err(ApiError::NotFound(format!("there is no account `{id}`")));
+    };
+    if account.role != Role::Staff {
+        return Err(ApiError::Conflict(format!(
+            "`{}` is a {} account: only staff passwords are reset by an admin; others change their own",
+            account.username,
+            account.role.as_str()
+        )));
+    }
+    let generated = input.password.is_none().then(password::generate);
+    let password_hash = hash_off_thread(input.password.or_else(|| generated.clone()).unwrap_or_default()).await?;
+    let mut tx = state.store.pool().begin().await?;
+    accounts::set_password(&mut tx, &account.id, &password_hash, None).await?;
+    let details = serde_json::json!({ "username": account.username, "sessions_ended": true });
+    let actor = admin.0.actor();
+    let target = format!("account:{}", account.id);
+    audit::record(
+        &mut tx,
+        Act { actor: &actor, action: "account.password-reset", target: &target, details, request_id: &request_id.0 },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(axum::Json(ResetPassword { generated_password: generated }))
 }
