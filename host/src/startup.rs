@@ -70,7 +70,7 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let session_ttl = Duration::from_secs(u64::from(config.session_ttl_hours) * 3600);
-        let state = AppState { store, runtime, session_ttl };
+        let state = AppState { store, runtime, session_ttl, throttle: Default::default() };
         Ok(Application { listener, state, initial_admin })
     }
 
@@ -93,6 +93,8 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         let app = api::router(self.state);
+        // The peer address is kept for the sign-in throttle.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
         store.close().await;
         Ok(())

@@ -14,7 +14,25 @@ on_both_backends!(
     staff_list_only_their_own_unit,
     a_units_kind_is_fixed_once_it_has_staff,
     a_changed_or_reset_password_ends_the_other_sessions,
+    guessing_a_password_is_slowed_down_before_any_hashing,
 );
+
+async fn guessing_a_password_is_slowed_down_before_any_hashing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let guess = |password: &str| json!({"username": "admin", "password": password});
+    for attempt in 0..6 {
+        let answer = app.client.post_json("/api/v1/auth/sign-in", None, &guess(&format!("guess {attempt}"))).await;
+        answer.assert_problem(401, "unauthorized");
+    }
+    // Now even the right password waits: the answer says how long.
+    let slowed = app.client.post_json("/api/v1/auth/sign-in", None, &guess(&app.admin_password)).await;
+    slowed.assert_problem(429, "too-many-requests");
+    let wait: u64 = slowed.header("retry-after").expect("a Retry-After").parse().unwrap();
+    assert!((1..=12).contains(&wait), "{wait}");
+    // Only the guessed username is slowed; the refused attempts were not hashed, so not audited either.
+    let (resident, _) = app.resident("unaffected").await;
+    assert_eq!(app.client.get("/api/v1/auth/me", Some(&resident)).await.status, 200);
+}
 
 async fn a_changed_or_reset_password_ends_the_other_sessions(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{AuthUser, Json};
+use super::extract::{AuthUser, ClientAddress, Json};
 use super::problem::{ApiError, FieldError, Problem};
 use super::request_id::RequestId;
 use super::state::AppState;
@@ -71,8 +71,10 @@ pub fn check_display_name(name: &str) -> Result<String, FieldError> {
     responses((status = 201, body = Account), (status = 409, body = Problem, description = "username taken"), (status = 422, body = Problem)))]
 async fn register(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Json(input): Json<Registration>,
 ) -> Result<(StatusCode, axum::Json<Account>), ApiError> {
+    throttled(state.throttle.admit(address, None))?;
     let mut problems = Vec::new();
     let username = check_username(&input.username).map_err(|e| problems.push(e)).ok();
     let display_name = check_display_name(&input.display_name).map_err(|e| problems.push(e)).ok();
@@ -110,6 +112,7 @@ async fn register(
 async fn sign_in(
     State(state): State<AppState>,
     request_id: RequestId,
+    ClientAddress(address): ClientAddress,
     Json(input): Json<Credentials>,
 ) -> Result<axum::Json<Session>, ApiError> {
     // A name that could never be a username is refused before any hashing
@@ -118,6 +121,7 @@ async fn sign_in(
     if input.password.chars().count() > password::MAX_LEN {
         return Err(ApiError::Unauthorized("wrong username or password".into()));
     }
+    throttled(state.throttle.admit(address, Some(&username)))?;
     let found = accounts::find_for_sign_in(&state.store, &username).await?;
     let password = input.password;
     let account = off_thread(move || match found {
@@ -130,6 +134,7 @@ async fn sign_in(
     })
     .await?;
     let Some(account) = account else {
+        state.throttle.failed(&username);
         tracing::warn!(%username, "sign-in failed");
         let act = Act {
             actor: &Actor::anonymous(),
@@ -213,6 +218,14 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A throttle's refusal as a 429.
+fn throttled(admitted: Result<(), std::time::Duration>) -> Result<(), ApiError> {
+    admitted.map_err(|retry_after| ApiError::TooManyRequests {
+        detail: format!("too many attempts; try again in {} s", retry_after.as_secs().max(1)),
+        retry_after,
+    })
+}
+
 /// Hashes on a blocking thread (Argon2 takes tens of milliseconds by design).
 pub async fn hash_off_thread(password: String) -> Result<String, ApiError> {
     off_thread(move || password::hash(&password)).await
@@ -221,9 +234,17 @@ pub async fn hash_off_thread(password: String) -> Result<String, ApiError> {
 /// Runs Argon2 work on a blocking thread, a few at a time: each hash takes
 /// 19 MiB and tens of milliseconds by design, so unbounded concurrency would
 /// let a flood of sign-ins exhaust memory.
+/// How long a request waits for a hashing slot before a 503 `service-busy`.
+const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
     static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
-    let _slot = SLOTS.acquire().await.map_err(|e| anyhow::anyhow!("hashing slots closed: {e}"))?;
+    // A bounded wait: under a flood, callers are told to come back rather
+    // than queue without end (and hold their connections meanwhile).
+    let slot = tokio::time::timeout(HASHING_WAIT, SLOTS.acquire())
+        .await
+        .map_err(|_| ApiError::Busy("every password-hashing slot is taken; try again in a moment".into()))?;
+    let _slot = slot.map_err(|e| anyhow::anyhow!("hashing slots closed: {e}"))?;
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("password hashing failed: {e}")))

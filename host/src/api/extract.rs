@@ -185,3 +185,16 @@ impl FromRequestParts<AppState> for ResidentUser {
         Ok(ResidentUser(user))
     }
 }
+
+/// The client's address as the connection shows it (the peer: behind a
+/// proxy, the proxy's), when the server keeps it.
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientAddress(peer.map(|info| info.0.ip())))
+    }
+}

@@ -73,6 +73,14 @@ pub enum ApiError {
     /// 422 `validation-failed`, with the fields at fault.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// 429 `too-many-requests`: over a sign-in or registration limit;
+    /// `Retry-After` says when to try again.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: std::time::Duration },
+    /// 503 `service-busy` (with `Retry-After`): the host's own capacity for
+    /// this kind of work is taken for now.
+    #[error("{0}")]
+    Busy(String),
     /// 502 / 503 / 504 from a plugin call (see [`InvokeError`]).
     #[error(transparent)]
     Plugin(#[from] InvokeError),
@@ -114,6 +122,10 @@ impl ApiError {
             }
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", "Validation failed"),
             ApiError::Plugin(I::Busy(_)) => (StatusCode::SERVICE_UNAVAILABLE, "service-busy", "Service busy"),
+            ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "service-busy", "Service busy"),
+            ApiError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many requests")
+            }
             ApiError::Plugin(I::Timeout(_)) => (StatusCode::GATEWAY_TIMEOUT, "plugin-timeout", "Service timed out"),
             ApiError::Plugin(I::MemoryLimit(_)) => {
                 (StatusCode::BAD_GATEWAY, "plugin-memory-limit", "Service ran out of memory")
@@ -134,6 +146,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, slug, title) = self.parts();
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
         let detail = match &self {
             ApiError::Internal(error) => {
                 tracing::error!("internal error: {error:#}");
@@ -165,6 +181,12 @@ impl IntoResponse for ApiError {
             // database outage is not, and a retry hint would invite hammering.
             StatusCode::SERVICE_UNAVAILABLE if slug == "service-busy" => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                if let Some(retry_after) = retry_after {
+                    let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+                }
             }
             // The rest of an oversized body may be unread: the connection
             // closes after this answer, and saying so keeps a client from

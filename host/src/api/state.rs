@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::throttle::SignInThrottle;
 use crate::runtime::Runtime;
 use crate::store::Store;
 
@@ -13,4 +14,6 @@ pub struct AppState {
     pub runtime: Arc<Runtime>,
     /// How long a sign-in token lives.
     pub session_ttl: Duration,
+    /// Limits on sign-in and registration attempts.
+    pub throttle: Arc<SignInThrottle>,
 }

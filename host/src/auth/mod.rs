@@ -2,4 +2,5 @@
 
 pub mod fields;
 pub mod password;
+pub mod throttle;
 pub mod token;
