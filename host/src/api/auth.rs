@@ -68,7 +68,9 @@ pub fn check_display_name(name: &str) -> Result<String, FieldError> {
 
 /// Register a resident account.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = Registration,
-    responses((status = 201, body = Account), (status = 409, body = Problem, description = "username taken"), (status = 422, body = Problem)))]
+    responses((status = 201, body = Account), (status = 409, body = Problem, description = "username taken"), (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "too many attempts (see Retry-After)"),
+        (status = 503, body = Problem, description = "busy (see Retry-After)")))]
 async fn register(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -108,7 +110,9 @@ async fn register(
 
 /// Sign in; returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/sign-in", tag = "auth", request_body = Credentials,
-    responses((status = 200, body = Session), (status = 401, body = Problem, description = "wrong username or password")))]
+    responses((status = 200, body = Session), (status = 401, body = Problem, description = "wrong username or password"),
+        (status = 422, body = Problem), (status = 429, body = Problem, description = "too many attempts (see Retry-After)"),
+        (status = 503, body = Problem, description = "busy (see Retry-After)")))]
 async fn sign_in(
     State(state): State<AppState>,
     request_id: RequestId,
