@@ -270,7 +270,7 @@ impl BodyFields {
     /// # let mut body = onewindow_sdk::BodyFields::from_value(serde_json::json!({})).unwrap();
     /// let name = body.required_text("name");
     /// let mut problems = body.into_field_errors();
-    /// problems.check(name.is_some_and(|n| n.len() < 64), "name", "at most 64 bytes");
+    /// problems.check(name.is_some(), "greeting", "needs a name to greet");
     /// assert_eq!(problems.into_result().unwrap_err().field_errors().len(), 2);
     /// ```
     pub fn into_field_errors(mut self) -> FieldErrors {

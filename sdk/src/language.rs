@@ -102,8 +102,14 @@ impl Language {
 ///
 /// let title = Localized { zh: "居住证".to_owned(), ug: "تۇرالغۇ گۇۋاھنامىسى".to_owned(), en: "Residence permit".to_owned() };
 /// assert_eq!(title.pick(Language::En), "Residence permit");
+/// assert_eq!(serde_json::to_value(&title).unwrap()["en"], "Residence permit");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+///
+/// It serialises as `{"zh": …, "ug": …, "en": …}` (and, with the `schema`
+/// feature, has that JSON Schema), so an answer can carry all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(description = "The same text in Chinese (zh), Uyghur (ug) and English (en)."))]
 pub struct Localized<T> {
     /// Chinese.
     pub zh: T,

@@ -145,19 +145,8 @@ pub fn items_for(reason: &str) -> Vec<&'static Item> {
     COMMON.iter().chain(specific).collect()
 }
 
-/// A text in all three languages.
-#[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
-pub struct Names {
-    pub zh: &'static str,
-    pub ug: &'static str,
-    pub en: &'static str,
-}
-
-impl From<Localized<&'static str>> for Names {
-    fn from(text: Localized<&'static str>) -> Names {
-        Names { zh: text.zh, ug: text.ug, en: text.en }
-    }
-}
+/// A text in all three languages, as answered.
+pub type Names = Localized<&'static str>;
 
 /// One checklist item as answered.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -173,7 +162,7 @@ pub struct ChecklistItem {
 
 impl ChecklistItem {
     pub fn new(item: &Item, language: Language) -> ChecklistItem {
-        ChecklistItem { code: item.code, group: item.group, name: item.names.pick(language), names: item.names.into() }
+        ChecklistItem { code: item.code, group: item.group, name: item.names.pick(language), names: item.names }
     }
 }
 

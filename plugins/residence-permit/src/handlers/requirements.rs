@@ -60,7 +60,7 @@ pub struct Labelled {
 
 impl Labelled {
     fn new(label: &Label, language: Language) -> Labelled {
-        Labelled { code: label.field, name: label.names.pick(language), names: label.names.into() }
+        Labelled { code: label.field, name: label.names.pick(language), names: label.names }
     }
 }
 
@@ -71,7 +71,7 @@ pub fn show(req: &Request) -> Result<Response> {
         .map(|c| ConditionView {
             code: c.code,
             name: c.names.pick(language),
-            names: c.names.into(),
+            names: c.names,
             description: c.description.pick(language),
             items: items_for(c.code).into_iter().map(|item| ChecklistItem::new(item, language)).collect(),
         })
