@@ -2,8 +2,7 @@
 //! fails when the file is out of date with the router and the types;
 //! `ONEWINDOW_WRITE_API=1 cargo test -p legal-consultation` rewrites it.
 
-use onewindow_sdk::harness::{ApiDoc, Operation, schema_of};
-use schemars::JsonSchema;
+use onewindow_sdk::harness::{ApiDoc, Operation, page_of, schema_of};
 use serde_json::{Value, json};
 
 use crate::LegalConsultation;
@@ -13,19 +12,6 @@ use crate::mediation_forms::{Convene, Held, InvitationAnswer, NewMediation, NewO
 use crate::mediation_view::Mediation;
 use crate::question::{NewMessage, NewQuestion, Question};
 
-fn page_of<T: JsonSchema>() -> Value {
-    json!({
-        "type": "object",
-        "required": ["items", "total", "limit", "offset"],
-        "properties": {
-            "items": { "type": "array", "items": schema_of::<T>() },
-            "total": { "type": "integer" },
-            "limit": { "type": "integer" },
-            "offset": { "type": "integer" }
-        }
-    })
-}
-
 /// An optional body with one optional text field.
 fn optional_text(field: &str, description: &str) -> Value {
     json!({
@@ -33,10 +19,6 @@ fn optional_text(field: &str, description: &str) -> Value {
         "properties": { field: { "type": "string", "maxLength": 500, "description": description } },
         "additionalProperties": false
     })
-}
-
-fn paged(operation: Operation) -> Operation {
-    operation.query("limit", "1 to 100 (default 20)").query("offset", "items to skip")
 }
 
 #[test]
@@ -62,11 +44,11 @@ fn api_json_is_current() {
         .route(
             "GET",
             "/questions",
-            paged(Operation::new("List legal questions"))
+            Operation::new("List legal questions").paged()
                 .description("A resident's own, or the judicial office's queue (403 for other units).")
                 .query("status", "awaiting-answer, answered, closed, withdrawn or declined")
                 .query("category", "family, labour, tenancy, neighbour, consumer, fraud or other")
-                .answer_schema(200, "A page of questions", page_of::<Question>()),
+                .answer_schema(200, "A page of questions", page_of(schema_of::<Question>())),
         )
         .route("GET", "/questions/{id}", question("One question with its answers and follow-ups"))
         .route(
@@ -109,10 +91,10 @@ fn api_json_is_current() {
         .route(
             "GET",
             "/mediations",
-            paged(Operation::new("List mediations"))
+            Operation::new("List mediations").paged()
                 .description("A resident's own (as requester or joined other party); all for the judicial office; those a committee or the police office was convened to.")
                 .query("status", "staff only: requested, convened, agreed, no-agreement, declined or withdrawn")
-                .answer_schema(200, "A page of mediations", page_of::<Mediation>()),
+                .answer_schema(200, "A page of mediations", page_of(schema_of::<Mediation>())),
         )
         .route(
             "GET",

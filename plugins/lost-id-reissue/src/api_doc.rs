@@ -2,8 +2,8 @@
 //! fails when the file is out of date with the router and the types;
 //! `ONEWINDOW_WRITE_API=1 cargo test -p lost-id-reissue` rewrites it.
 
-use onewindow_sdk::harness::{ApiDoc, Operation, schema_of};
-use serde_json::{Value, json};
+use onewindow_sdk::harness::{ApiDoc, Operation, page_of, schema_of};
+use serde_json::json;
 
 use crate::LostIdReissue;
 use crate::application::{Application, NewApplication};
@@ -13,23 +13,6 @@ use crate::handlers::info::Info;
 use crate::handlers::reports::ReportFiled;
 use crate::pickup::PickupWindow;
 use crate::report::{NewReport, Report};
-
-fn page_of(item: Value) -> Value {
-    json!({
-        "type": "object",
-        "required": ["items", "total", "limit", "offset"],
-        "properties": {
-            "items": { "type": "array", "items": item },
-            "total": { "type": "integer" },
-            "limit": { "type": "integer" },
-            "offset": { "type": "integer" }
-        }
-    })
-}
-
-fn paged(operation: Operation) -> Operation {
-    operation.query("limit", "1 to 100 (default 20)").query("offset", "rows to skip")
-}
 
 #[test]
 fn api_json_is_current() {
@@ -63,7 +46,8 @@ fn api_json_is_current() {
         .route(
             "GET",
             "/reports",
-            paged(Operation::new("List loss reports"))
+            Operation::new("List loss reports")
+                .paged()
                 .description("A resident's own, or every report for staff of police-central.")
                 .query("status", "reported-lost or replaced")
                 .answer_schema(200, "A page of reports", page_of(schema_of::<Report>())),
@@ -84,7 +68,8 @@ fn api_json_is_current() {
         .route(
             "GET",
             "/applications",
-            paged(Operation::new("List applications"))
+            Operation::new("List applications")
+                .paged()
                 .description("A resident's own, or every application for staff of police-central.")
                 .query("status", "submitted, accepted, ready-for-pickup, collected, rejected or withdrawn")
                 .query("kind", "reissue or temporary")
@@ -154,7 +139,8 @@ fn api_json_is_current() {
         .route(
             "GET",
             "/scam-consultations",
-            paged(Operation::new("List anti-fraud consultations"))
+            Operation::new("List anti-fraud consultations")
+                .paged()
                 .description("A resident's own, or the whole queue for staff of police-east-community.")
                 .query("status", "open or answered")
                 .answer_schema(200, "A page of consultations", page_of(schema_of::<Consultation>())),

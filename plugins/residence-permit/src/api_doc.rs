@@ -7,8 +7,7 @@
 
 #![allow(dead_code)]
 
-use onewindow_sdk::harness::{ApiDoc, Operation, schema_of};
-use serde_json::{Value, json};
+use onewindow_sdk::harness::{ApiDoc, Operation, page_of, schema_of};
 
 use crate::ResidencePermit;
 use crate::application::Application;
@@ -110,23 +109,6 @@ struct RentalBody {
     lease_end: String,
 }
 
-fn page_of(item: Value) -> Value {
-    json!({
-        "type": "object",
-        "required": ["items", "total", "limit", "offset"],
-        "properties": {
-            "items": { "type": "array", "items": item },
-            "total": { "type": "integer" },
-            "limit": { "type": "integer" },
-            "offset": { "type": "integer" }
-        }
-    })
-}
-
-fn paged(operation: Operation) -> Operation {
-    operation.query("limit", "1 to 100 (default 20)").query("offset", "rows to skip")
-}
-
 #[test]
 fn api_json_is_current() {
     let readers = "The resident's own (another resident's is 404), or any for police staff; 403 for anyone else.";
@@ -164,7 +146,8 @@ fn api_json_is_current() {
         .route(
             "GET",
             "/applications",
-            paged(Operation::new("List applications"))
+            Operation::new("List applications")
+                .paged()
                 .description(readers)
                 .query("status", "only applications in this status")
                 .answer_schema(200, "A page of applications, newest first", page_of(schema_of::<Application>())),
@@ -211,7 +194,8 @@ fn api_json_is_current() {
         .route(
             "GET",
             "/permits",
-            paged(Operation::new("List permits"))
+            Operation::new("List permits")
+                .paged()
                 .description(&format!("{readers} The status is computed from today."))
                 .answer_schema(200, "A page of permits, newest first", page_of(schema_of::<Permit>())),
         )
@@ -235,7 +219,7 @@ fn api_json_is_current() {
         .route(
             "GET",
             "/permits/{id}/endorsements",
-            paged(Operation::new("The endorsements of one permit")).description(readers).answer_schema(
+            Operation::new("The endorsements of one permit").paged().description(readers).answer_schema(
                 200,
                 "A page of endorsements, newest first",
                 page_of(schema_of::<Endorsement>()),
@@ -244,7 +228,8 @@ fn api_json_is_current() {
         .route(
             "GET",
             "/endorsements",
-            paged(Operation::new("List endorsement requests"))
+            Operation::new("List endorsement requests")
+                .paged()
                 .description(readers)
                 .query("status", "submitted, approved or rejected")
                 .answer_schema(200, "A page of endorsements, newest first", page_of(schema_of::<Endorsement>())),
@@ -296,7 +281,7 @@ fn api_json_is_current() {
         .route(
             "GET",
             "/rentals",
-            paged(Operation::new("The caller's registered rented homes")).description("Residents.").answer_schema(
+            Operation::new("The caller's registered rented homes").paged().description("Residents.").answer_schema(
                 200,
                 "A page of leases, newest first",
                 page_of(schema_of::<Rental>()),

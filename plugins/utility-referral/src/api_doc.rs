@@ -2,7 +2,7 @@
 //! fails when the file is out of date with the router and the types;
 //! `ONEWINDOW_WRITE_API=1 cargo test -p utility-referral` rewrites it.
 
-use onewindow_sdk::harness::{ApiDoc, Operation, schema_of};
+use onewindow_sdk::harness::{ApiDoc, Operation, page_of, schema_of};
 use serde_json::{Value, json};
 
 use crate::UtilityReferral;
@@ -14,19 +14,6 @@ use crate::safety::SafetyView;
 
 fn items_of(item: Value) -> Value {
     json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": item } } })
-}
-
-fn page_of(item: Value) -> Value {
-    json!({
-        "type": "object",
-        "required": ["items", "total", "limit", "offset"],
-        "properties": {
-            "items": { "type": "array", "items": item },
-            "total": { "type": "integer" },
-            "limit": { "type": "integer" },
-            "offset": { "type": "integer" }
-        }
-    })
 }
 
 fn handed_off() -> Value {

@@ -118,6 +118,12 @@ impl Operation {
         self
     }
 
+    /// The `limit` and `offset` parameters every paged list takes
+    /// ([`crate::Page`]).
+    pub fn paged(self) -> Operation {
+        self.query("limit", "1 to 100 (default 20)").query("offset", "items to skip")
+    }
+
     /// The JSON body, as `T`'s schema.
     pub fn body<T: JsonSchema>(self) -> Operation {
         self.body_schema(schema_of::<T>())
@@ -193,6 +199,21 @@ fn path_parameters(pattern: &str) -> Vec<Value> {
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
         .collect()
+}
+
+/// The schema of a paged answer ([`crate::Page::respond`]) whose items
+/// have the schema `item`.
+pub fn page_of(item: Value) -> Value {
+    serde_json::json!({
+        "type": "object",
+        "required": ["items", "total", "limit", "offset"],
+        "properties": {
+            "items": { "type": "array", "items": item },
+            "total": { "type": "integer" },
+            "limit": { "type": "integer" },
+            "offset": { "type": "integer" }
+        }
+    })
 }
 
 /// `T`'s JSON Schema (2020-12, as OpenAPI 3.1 uses), every subschema

@@ -42,7 +42,7 @@ mod data;
 mod manifest;
 mod shared;
 
-pub use api_doc::{ApiDoc, Operation, schema_of};
+pub use api_doc::{ApiDoc, Operation, page_of, schema_of};
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
