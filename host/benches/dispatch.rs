@@ -50,7 +50,9 @@ fn plugins_dir() -> PathBuf {
 async fn setup() -> Bench {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-    let store = Store::connect(&url, 8).await.unwrap();
+    // Installs are audited, and audit entries are keyed.
+    let audit_key = onewindow::audit::AuditKey::from_bytes(&[7; 32]).unwrap();
+    let store = Store::connect(&url, 8).await.unwrap().with_audit_key(audit_key);
     // What `Application::build` seeds: units, areas, the shared record's tables.
     onewindow::store::units::seed_defaults(&store).await.unwrap();
     onewindow::store::areas::seed_defaults(&store).await.unwrap();

@@ -13,3 +13,76 @@ pub fn open(path: &Path) -> std::io::Result<Dir> {
     std::fs::create_dir_all(path)?;
     Dir::open_ambient_dir(path, ambient_authority())
 }
+
+/// What [`install_secret`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Installed {
+    /// This call wrote the file.
+    Written,
+    /// Another process wrote it first; this is its text.
+    Existing(String),
+}
+
+/// Writes a key file `name` holding `text` into `dir`, readable by the owner
+/// only: through a temporary file, so it is never seen half-written, and
+/// without replacing a file another process (another host) created
+/// meanwhile — replacing it would orphan whatever its keys already protect.
+pub fn install_secret(dir: &Path, name: &str, text: &str) -> std::io::Result<Installed> {
+    use std::fs;
+    use std::io::Write;
+    fs::create_dir_all(dir)?;
+    let path = dir.join(name);
+    let temp = dir.join(format!(".{name}.{}.{:016x}.tmp", std::process::id(), rand::random::<u64>()));
+    let written = (|| {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
+    })();
+    if let Err(error) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(error);
+    }
+    // A hard link installs the file atomically and, unlike rename, never
+    // replaces one that exists.
+    let installed = match fs::hard_link(&temp, &path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        // File systems without hard links: fall back to rename.
+        Err(_) => fs::rename(&temp, &path).map(|()| true),
+    };
+    let _ = fs::remove_file(&temp);
+    if !installed? {
+        return fs::read_to_string(&path).map(Installed::Existing);
+    }
+    // Best effort: make the new directory entry durable.
+    #[cfg(unix)]
+    if let Ok(dir) = fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(Installed::Written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_is_written_private_once_and_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(install_secret(dir.path(), "key", "first\n").unwrap(), Installed::Written);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let second = install_secret(dir.path(), "key", "second\n").unwrap();
+        assert_eq!(second, Installed::Existing("first\n".into()));
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["key"], "no temporary file is left");
+    }
+}

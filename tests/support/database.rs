@@ -12,8 +12,8 @@ pub enum Backend {
     Postgres,
 }
 
-/// The PostgreSQL server tests use; `ONEWINDOW_TEST_POSTGRES` overrides it.
-fn postgres_admin_url() -> String {
+/// The PostgreSQL server tests use (as a superuser); `ONEWINDOW_TEST_POSTGRES` overrides it.
+pub fn postgres_admin_url() -> String {
     std::env::var("ONEWINDOW_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 

@@ -21,6 +21,7 @@ use crate::config::{Config, Overrides};
 use crate::startup::{Application, shutdown_signal};
 use crate::store::Store;
 use crate::store::accounts::{self, NewAccount, Role};
+use crate::telemetry::LogFormat;
 
 /// Onewindow: one window for a city's public services.
 #[derive(Parser)]
@@ -155,8 +156,8 @@ enum AdminCommand {
 
 /// Runs the CLI and turns any error into a message and exit code 1.
 pub fn main() -> ExitCode {
-    crate::telemetry::init();
     let cli = Cli::parse();
+    crate::telemetry::init(log_format(&cli));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -187,6 +188,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Staff { command, remote } => remote::staff(remote, command).await,
         Command::Audit { command, remote } => remote::audit(remote, command).await,
         Command::Records(command) => records(command).await,
+    }
+}
+
+/// The `log.format` setting of `serve`; the other commands log little
+/// and use `auto`. A configuration that fails to load is reported by
+/// `serve` itself, after logging is up.
+fn log_format(cli: &Cli) -> LogFormat {
+    match &cli.command {
+        Command::Serve(args) => load_config(args.config.clone(), args.listen, args.first_party.clone())
+            .map(|config| config.log.format)
+            .unwrap_or_default(),
+        _ => LogFormat::Auto,
     }
 }
 
@@ -258,12 +271,13 @@ async fn create_admin(
     };
     let username = crate::auth::fields::username(username).map_err(|p| anyhow::anyhow!("username {p}"))?;
     let store = Store::connect(&config.database_url(), 2).await?;
+    let store = crate::startup::keyed_audit_trail(store, &config.data_dir).await?;
     crate::store::units::seed_defaults(&store).await?;
     let hash = password::hash(&secret);
     let new = NewAccount { username: &username, display_name, role: Role::Admin, unit_id: None, password_hash: &hash };
     let mut tx = store.pool().begin().await?;
     let account = accounts::create(&mut tx, new).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    crate::startup::record_admin_created(&mut tx, &account, "onewindow admin create").await?;
+    crate::startup::record_admin_created(&store, &mut tx, &account, "onewindow admin create").await?;
     tx.commit().await?;
     outln!("created admin {} ({})", account.username, account.id);
     if !password_stdin {

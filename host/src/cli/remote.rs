@@ -164,9 +164,20 @@ pub enum AuditCommand {
         #[arg(long)]
         limit: Option<u32>,
     },
-    /// Download the whole trail and check its hash chain here; exits
-    /// non-zero naming the first broken entry.
-    Verify,
+    /// Check the trail's keyed hash chain (on the host, which holds the audit
+    /// key); exits non-zero naming the first broken entry, else prints the
+    /// head as SEQ:HASH to record somewhere outside the platform.
+    Verify {
+        /// A head recorded earlier (SEQ:HASH): the trail must still reach it
+        /// with the same hash, or entries were removed or rewritten.
+        #[arg(long, value_parser = parse_head)]
+        head: Option<audit::Head>,
+    },
+}
+
+/// A `--head` value: `SEQ:HASH`.
+fn parse_head(text: &str) -> Result<audit::Head, String> {
+    text.parse()
 }
 
 /// `onewindow login`.
@@ -557,49 +568,18 @@ pub async fn audit(remote: Remote, command: AuditCommand) -> anyhow::Result<()> 
                 }
             });
         }
-        AuditCommand::Verify => {
-            // Page through the whole trail, then check it with the host's own code.
-            let mut entries: Vec<audit::Entry> = Vec::new();
-            loop {
-                let after = entries.last().map_or(0, |e| e.seq);
-                let page = client
-                    .send(
-                        client
-                            .request(Method::GET, "/api/v1/admin/audit")
-                            .query(&[("after", after.to_string()), ("limit", "500".into())]),
-                    )
-                    .await?;
-                let page: Vec<audit::Entry> = serde_json::from_value(page)?;
-                if page.is_empty() {
-                    break;
-                }
-                entries.extend(page);
+        AuditCommand::Verify { head } => {
+            let mut request = client.request(Method::GET, "/api/v1/admin/audit/verify");
+            if let Some(head) = &head {
+                request = request.query(&[("head", head.to_string())]);
             }
-            // The head is read after the entries: acts recorded meanwhile
-            // would make it newer, so fetch the missing tail once more.
-            let head: audit::Head = serde_json::from_value(client.get("/api/v1/admin/audit/head").await?)?;
-            let after = entries.last().map_or(0, |e| e.seq);
-            if head.seq > after {
-                let tail = client
-                    .send(
-                        client
-                            .request(Method::GET, "/api/v1/admin/audit")
-                            .query(&[("after", after.to_string()), ("limit", "500".into())]),
-                    )
-                    .await?;
-                entries.extend(
-                    serde_json::from_value::<Vec<audit::Entry>>(tail)?.into_iter().filter(|e| e.seq <= head.seq),
-                );
-            }
-            let verification = audit::verify_to_head(&entries, &head);
-            print(&remote, &serde_json::to_value(&verification)?, |_| {
-                if verification.ok {
-                    outln!(
-                        "audit trail intact: {} entries verified; head #{} {}",
-                        verification.entries,
-                        head.seq,
-                        head.hash
-                    );
+            let answer = client.send(request).await?;
+            let verification: audit::Verification = serde_json::from_value(answer.clone())?;
+            print(&remote, &answer, |_| {
+                if let Some(current) = &verification.head {
+                    let reached = head.as_ref().map(|h| format!("; reaches the recorded head {h}")).unwrap_or_default();
+                    outln!("audit trail intact: {} entries verified{reached}", verification.entries);
+                    outln!("head: {current}");
                 }
             });
             if !verification.ok {

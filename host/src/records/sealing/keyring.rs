@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -292,59 +292,14 @@ fn parse(text: &str, origin: KeyOrigin) -> Result<Keyring, SealingError> {
 pub(super) fn generate_file(data_dir: &Path, path: PathBuf) -> Result<Keyring, SealingError> {
     let text = Keyring::generate_text();
     let keyring = parse(&text, KeyOrigin::Generated(path.clone()))?;
-    fs::create_dir_all(data_dir).map_err(io_err("write", &path))?;
-    let temp = data_dir.join(format!(".{FILE_NAME}.{}.{:016x}.tmp", std::process::id(), rand::random::<u64>()));
-    let written = write_private(&temp, &text);
-    if let Err(source) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(SealingError::Io { action: "write", path: temp, source });
-    }
-    // A hard link installs the file atomically and, unlike rename, never replaces
-    // a key file another process wrote meanwhile (replacing it would orphan the
-    // values already sealed under its keys).
-    let linked = fs::hard_link(&temp, &path);
-    let installed = match linked {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
-        // File systems without hard links: fall back to rename.
-        Err(_) => fs::rename(&temp, &path).map(|()| true),
-    };
-    let _ = fs::remove_file(&temp);
-    match installed.map_err(io_err("install", &path))? {
-        true => {
-            sync_dir(data_dir);
-            Ok(keyring)
-        }
-        false => {
-            let text = fs::read_to_string(&path).map_err(io_err("read", &path))?;
-            parse(&text, KeyOrigin::File(path))
-        }
+    match crate::data_dir::install_secret(data_dir, FILE_NAME, &text).map_err(io_err("install", &path))? {
+        crate::data_dir::Installed::Written => Ok(keyring),
+        // Another host wrote its keys first: use those.
+        crate::data_dir::Installed::Existing(text) => parse(&text, KeyOrigin::File(path)),
     }
 }
 
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> SealingError {
     let path = path.to_path_buf();
     move |source| SealingError::Io { action, path, source }
-}
-
-/// Creates `path` (which must not exist) readable by the owner only, writes
-/// `text` and flushes it to disk.
-fn write_private(path: &Path, text: &str) -> io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
-}
-
-/// Best effort: makes the new directory entry durable.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(dir) = fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
