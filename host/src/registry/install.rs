@@ -91,7 +91,14 @@ impl Installer {
         }
         let actor = Actor { id: actor.to_owned(), unit: None };
         let cx = Context { actor: &actor, request_id: "startup" };
-        self.registry.upload(&cx, owner_unit, upload).await?;
+        if let Err(error) = self.registry.upload(&cx, owner_unit, upload).await {
+            // Another host starting on the same database stored it first
+            // (and approves it).
+            return match plugins::find_version(&self.store, &plugin_id, &version).await? {
+                Some(stored) if stored.sha256 == sha256 => Ok(Installed::Unchanged { sha256 }),
+                _ => Err(error),
+            };
+        }
         // Everything requested; a wide grant's reason is that the platform
         // ships the plugin (its manifest's purposes say what for).
         let grants = manifest

@@ -2,6 +2,16 @@
 //! active ⇄ suspended; retired; rollback to any earlier approved version.
 //! Every act is checked here, changes the store and writes its audit entry
 //! in one transaction, and only then changes what the runtime serves.
+//!
+//! Several hosts may share one PostgreSQL database: each act's transaction
+//! holds the database's lifecycle lock, its state changes are conditional
+//! (a version changed meanwhile, on any host, is a 409 `wrong-state`), and
+//! its commit is announced so the other hosts follow (see `sync` and
+//! `registry::propagation`).
+
+mod sync;
+
+pub use sync::Synced;
 
 use std::sync::Arc;
 
@@ -13,14 +23,18 @@ use super::validate::{self, ValidationError};
 use crate::audit::{self, Act, Actor};
 use crate::capabilities::grant::{self, Grant};
 use crate::runtime::{Approval, CompileError, LoadedPlugin, Runtime};
-use crate::store::plugins::{self, NewVersion, PluginRecord, VersionRecord, VersionState};
+use crate::store::plugins::{self, NewVersion, PluginRecord, TransitionError, VersionRecord, VersionState};
 use crate::store::{Store, plugin_tables};
+use crate::telemetry::metrics;
 
 /// Why a lifecycle act was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// Several faults of one manifest, each with its field; never empty.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    ManifestFaults(Vec<ManifestError>),
     #[error("component: {0}")]
     Component(#[from] ValidationError),
     /// Several faults found at once (by name, before compiling); never empty.
@@ -28,6 +42,12 @@ pub enum RegistryError {
     ComponentFaults(Vec<ValidationError>),
     #[error("{0}")]
     NotOwner(String),
+    /// A unique index the version declares does not hold for stored rows.
+    #[error("{0}")]
+    DuplicateData(String),
+    /// The unit's upload quota (stored bytes, versions awaiting review).
+    #[error("{0}")]
+    QuotaExceeded(String),
     #[error(
         "version {version} of {plugin} is not newer than {latest}, the latest uploaded; give the new build a higher version"
     )]
@@ -121,9 +141,12 @@ impl Registry {
         match self.check_upload(owner_unit, manifest_text, component, api).await {
             Ok((manifest, sha256, api)) => {
                 let api = api.map(|doc| doc.to_text());
-                self.store_upload(cx, owner_unit, &manifest, upload, api.as_deref(), &sha256).await
+                let stored = self.store_upload(cx, owner_unit, &manifest, upload, api.as_deref(), &sha256).await;
+                metrics::upload_finished(stored.is_ok());
+                stored
             }
             Err(error) => {
+                metrics::upload_finished(false);
                 let details = serde_json::json!({ "reason": error.to_string(), "size": component.len() });
                 let target = refused_target(manifest_text);
                 audit::record_alone(&self.store, act(cx, "plugin.upload-refused", &target, details)).await?;
@@ -149,10 +172,23 @@ impl Registry {
             1 => return Err(faults.remove(0).into()),
             _ => return Err(RegistryError::ComponentFaults(faults)),
         }
-        let manifest = Manifest::parse(manifest_text)?;
+        // Every fault of the manifest at once, limits above the platform's
+        // maxima included, so the partner fixes them in one go.
+        let mut faults = Vec::new();
+        let manifest = Manifest::parse_all(manifest_text).map_err(|all| faults = all).ok();
+        if let Some(manifest) = &manifest {
+            faults.extend(manifest.limits.beyond(&self.platform_maxima()));
+        }
+        let manifest = match (manifest, faults.len()) {
+            (Some(manifest), 0) => manifest,
+            (_, 1) => return Err(faults.remove(0).into()),
+            _ => return Err(RegistryError::ManifestFaults(faults)),
+        };
         let api = api.map(ApiDoc::parse).transpose().map_err(RegistryError::InvalidApiDoc)?;
         let sha256 = hex::encode(Sha256::digest(component));
         self.check_against_existing(owner_unit, &manifest).await?;
+        // Before the compile: a unit over its quota costs the host nothing.
+        self.check_quota(owner_unit, component.len()).await?;
         // Compile and link now, so a broken component is refused at upload,
         // and the artifact is cached for the approval.
         let approval = Approval {
@@ -166,9 +202,50 @@ impl Registry {
         Ok((manifest, sha256, api))
     }
 
+    /// A unit may keep so many bytes of components and have so many
+    /// versions awaiting review (the platform's own uploads are not counted).
+    async fn check_quota(&self, owner_unit: Option<&str>, size: usize) -> Result<(), RegistryError> {
+        let Some(unit) = owner_unit else { return Ok(()) };
+        let config = self.runtime.config();
+        let usage = plugins::unit_usage(&self.store, unit).await?;
+        if usage.pending >= i64::from(config.unit_pending_versions) {
+            return Err(RegistryError::QuotaExceeded(format!(
+                "unit {unit} already has {} versions waiting for review, the most it may; wait for the review, \
+                 or ask an admin to reject the ones you no longer need",
+                usage.pending
+            )));
+        }
+        let max = i64::from(config.unit_storage_mb) << 20;
+        if usage.stored_bytes + size as i64 > max {
+            return Err(RegistryError::QuotaExceeded(format!(
+                "unit {unit} keeps {} MiB of components; this upload of {} MiB would pass its quota of {} MiB",
+                usage.stored_bytes >> 20,
+                size >> 20,
+                config.unit_storage_mb
+            )));
+        }
+        Ok(())
+    }
+
+    /// The most a manifest may ask for on this platform.
+    fn platform_maxima(&self) -> Limits {
+        let config = self.runtime.config();
+        Limits {
+            memory_mb: config.max_memory_mb,
+            timeout_ms: config.max_timeout_ms,
+            max_concurrency: config.max_concurrency,
+        }
+    }
+
     /// What an upload must respect of the versions already stored: the
     /// plugin's owner, ever-higher versions, and the tables that exist.
     async fn check_against_existing(&self, owner_unit: Option<&str>, manifest: &Manifest) -> Result<(), RegistryError> {
+        if owner_unit.is_some() && super::first_party::is_reserved(manifest.id.as_str()) {
+            return Err(RegistryError::NotOwner(format!(
+                "plugin id {} is reserved for the platform's own service; choose another id",
+                manifest.id
+            )));
+        }
         let Some(plugin) = plugins::find_plugin(&self.store, manifest.id.as_str()).await? else { return Ok(()) };
         if plugin.owner_unit.as_deref() != owner_unit {
             // Which unit owns it is not the uploader's business.
@@ -216,10 +293,12 @@ impl Registry {
         let Upload { manifest: manifest_text, component, .. } = upload;
         let (plugin_id, version) = (manifest.id.to_string(), manifest.version.to_string());
         let requested = manifest.requested_grants();
-        // Checked again under the lock: another upload may have won meanwhile.
+        // Checked again under the lock: another upload (on any host) may
+        // have won meanwhile.
         let _lifecycle = self.runtime.lifecycle_lock().await;
+        let mut tx = plugins::begin_lifecycle(&self.store).await?;
         self.check_against_existing(owner_unit, manifest).await?;
-        let mut tx = self.store.pool().begin().await?;
+        self.check_quota(owner_unit, component.len()).await?;
         let new = NewVersion {
             plugin_id: &plugin_id,
             owner_unit,
@@ -235,7 +314,7 @@ impl Registry {
         };
         plugins::insert_version(&mut tx, new).await?;
         let details = serde_json::json!({ "sha256": sha256, "size": component.len(), "requested": requested, "requested_limits": manifest.limits });
-        audit::record(&mut tx, act(cx, "plugin.upload", &target(&plugin_id, &version), details)).await?;
+        audit::record(&self.store, &mut tx, act(cx, "plugin.upload", &target(&plugin_id, &version), details)).await?;
         tx.commit().await?;
         self.version(&plugin_id, &version).await
     }
@@ -285,15 +364,25 @@ impl Registry {
         };
         let loaded = self.compile_and_prepare(approval, component).await?;
 
-        let previous = plugins::find_plugin(&self.store, plugin_id).await?.and_then(|p| p.active_version);
-        plugin_tables::create_all(&self.store, &manifest).await?;
-        let mut tx = self.store.pool().begin().await?;
+        plugin_tables::create_all(&self.store, &manifest).await.map_err(|error| {
+            if crate::store::is_unique_violation(&error) {
+                return RegistryError::DuplicateData(format!(
+                    "{plugin_id} {version} declares a unique index, but the stored rows already repeat its values; \
+                     the active version stays. The plugin's owner must first remove the duplicates (with a \
+                     version that does so), then this version can be approved"
+                ));
+            }
+            error.into()
+        })?;
+        let mut tx = plugins::begin_lifecycle(&self.store).await?;
         plugins::set_granted(&mut tx, plugin_id, version, &grants, limits, &cx.actor.id).await?;
-        plugins::activate(&mut tx, plugin_id, version).await?;
+        let previous = plugins::activate(&mut tx, plugin_id, version, &[VersionState::Pending]).await?;
         let details = serde_json::json!({ "sha256": record.sha256, "grants": grants, "limits": limits, "previous_active": previous });
-        audit::record(&mut tx, act(cx, "plugin.approve", &target(plugin_id, version), details)).await?;
+        audit::record(&self.store, &mut tx, act(cx, "plugin.approve", &target(plugin_id, version), details)).await?;
+        plugins::announce_change(&self.store, &mut tx, plugin_id).await?;
         tx.commit().await?;
         self.runtime.activate(loaded);
+        metrics::version_reviewed(true);
         tracing::info!(plugin = plugin_id, version, actor = %cx.actor.id, "plugin version approved and active");
         self.version(plugin_id, version).await
     }
@@ -314,14 +403,16 @@ impl Registry {
                 record.state.as_str()
             )));
         }
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = plugins::begin_lifecycle(&self.store).await?;
         plugins::set_rejected(&mut tx, plugin_id, version, &cx.actor.id, reason).await?;
         audit::record(
+            &self.store,
             &mut tx,
             act(cx, "plugin.reject", &target(plugin_id, version), serde_json::json!({ "reason": reason })),
         )
         .await?;
         tx.commit().await?;
+        metrics::version_reviewed(false);
         self.version(plugin_id, version).await
     }
 
@@ -334,7 +425,9 @@ impl Registry {
     ) -> Result<VersionRecord, RegistryError> {
         let _lifecycle = self.runtime.lifecycle_lock().await;
         let (id, active) = self.active_version(plugin_id).await?;
-        self.take_out_of_service(cx, &id, &active, VersionState::Suspended, "plugin.suspend", reason).await
+        let change =
+            OutOfService { from: &[VersionState::Active], to: VersionState::Suspended, action: "plugin.suspend" };
+        self.take_out_of_service(cx, &id, &active, change, reason).await
     }
 
     /// Resumes a suspended version with the grants it was approved with.
@@ -350,7 +443,7 @@ impl Registry {
         let suspended = versions.into_iter().find(|v| v.state == VersionState::Suspended);
         let suspended =
             suspended.ok_or_else(|| RegistryError::WrongState(format!("{plugin_id} has no suspended version")))?;
-        self.reactivate(cx, "plugin.resume", &suspended, serde_json::json!({})).await
+        self.reactivate(cx, Reactivation::Resume, &suspended).await
     }
 
     /// Retires a plugin: its active or suspended version stops for good
@@ -367,7 +460,12 @@ impl Registry {
         let current = versions.into_iter().find(|v| matches!(v.state, VersionState::Active | VersionState::Suspended));
         let current = current
             .ok_or_else(|| RegistryError::WrongState(format!("{plugin_id} has no active or suspended version")))?;
-        self.take_out_of_service(cx, &id, &current, VersionState::Retired, "plugin.retire", reason).await
+        let change = OutOfService {
+            from: &[VersionState::Active, VersionState::Suspended],
+            to: VersionState::Retired,
+            action: "plugin.retire",
+        };
+        self.take_out_of_service(cx, &id, &current, change, reason).await
     }
 
     /// Suspends or retires `record`: stored, audited, then no longer served.
@@ -376,14 +474,15 @@ impl Registry {
         cx: &Context<'_>,
         id: &PluginId,
         record: &VersionRecord,
-        state: VersionState,
-        action: &str,
+        change: OutOfService,
         reason: &str,
     ) -> Result<VersionRecord, RegistryError> {
-        let mut tx = self.store.pool().begin().await?;
-        plugins::deactivate(&mut tx, id.as_str(), &record.version, state).await?;
+        let mut tx = plugins::begin_lifecycle(&self.store).await?;
+        plugins::deactivate(&mut tx, id.as_str(), &record.version, change.from, change.to).await?;
         let details = serde_json::json!({ "reason": reason });
-        audit::record(&mut tx, act(cx, action, &target(id.as_str(), &record.version), details)).await?;
+        let target = target(id.as_str(), &record.version);
+        audit::record(&self.store, &mut tx, act(cx, change.action, &target, details)).await?;
+        plugins::announce_change(&self.store, &mut tx, id.as_str()).await?;
         tx.commit().await?;
         self.runtime.deactivate(id);
         self.version(id.as_str(), &record.version).await
@@ -407,17 +506,15 @@ impl Registry {
         if record.state == VersionState::Active {
             return Err(RegistryError::WrongState(format!("{plugin_id} {version} is already active")));
         }
-        let from = plugins::find_plugin(&self.store, plugin_id).await?.and_then(|p| p.active_version);
-        self.reactivate(cx, "plugin.rollback", &record, serde_json::json!({ "from": from })).await
+        self.reactivate(cx, Reactivation::Rollback, &record).await
     }
 
     /// Activates an approved version again (resume, rollback).
     async fn reactivate(
         &self,
         cx: &Context<'_>,
-        action: &str,
+        how: Reactivation,
         record: &VersionRecord,
-        mut details: serde_json::Value,
     ) -> Result<VersionRecord, RegistryError> {
         let (grants, limits) = approved(record)?;
         let manifest = Manifest::parse(&record.manifest)?;
@@ -427,10 +524,19 @@ impl Registry {
         let loaded = self.compile_and_prepare(approval, component).await?;
         // Tables only ever grow, so an older version finds what it declared.
         plugin_tables::create_all(&self.store, &manifest).await?;
-        let mut tx = self.store.pool().begin().await?;
-        plugins::activate(&mut tx, &record.plugin_id, &record.version).await?;
-        details["sha256"] = record.sha256.clone().into();
-        audit::record(&mut tx, act(cx, action, &target(&record.plugin_id, &record.version), details)).await?;
+        let mut tx = plugins::begin_lifecycle(&self.store).await?;
+        let previous = plugins::activate(&mut tx, &record.plugin_id, &record.version, how.from()).await?;
+        let details = match how {
+            Reactivation::Resume => serde_json::json!({ "sha256": record.sha256 }),
+            Reactivation::Rollback => serde_json::json!({
+                "from": previous,
+                "direction": direction(previous.as_deref(), &record.version),
+                "sha256": record.sha256,
+            }),
+        };
+        let target = target(&record.plugin_id, &record.version);
+        audit::record(&self.store, &mut tx, act(cx, how.action(), &target, details)).await?;
+        plugins::announce_change(&self.store, &mut tx, &record.plugin_id).await?;
         tx.commit().await?;
         self.runtime.activate(loaded);
         self.version(&record.plugin_id, &record.version).await
@@ -447,7 +553,16 @@ impl Registry {
                 .into_iter()
                 .find(|v| v.state == VersionState::Active);
             let current_grants = current.as_ref().and_then(|c| c.granted.clone());
-            let widening = grant::widening(current_grants.as_deref().unwrap_or_default(), &version.requested);
+            let mut widening = grant::widening(current_grants.as_deref().unwrap_or_default(), &version.requested);
+            // Storage and limits widen too: new tables and columns are kept
+            // for good, and higher limits take more of the shared pool.
+            let manifest = |v: &VersionRecord| Manifest::parse(&v.manifest).ok();
+            if let Some(new) = manifest(&version) {
+                widening.extend(super::manifest::added_storage(current.as_ref().and_then(manifest).as_ref(), &new));
+                if let Some(now) = current.as_ref().and_then(|c| c.granted_limits) {
+                    widening.extend(new.limits.raised_over(&now));
+                }
+            }
             let explained = version.requested.iter().map(grant::explain).collect();
             let described = |v: &VersionRecord| v.api.as_deref().and_then(|text| ApiDoc::parse(text).ok());
             let added_routes = match described(&version) {
@@ -464,44 +579,6 @@ impl Registry {
             });
         }
         Ok(items)
-    }
-
-    /// Loads every active version into the runtime (at start; compiled
-    /// artifacts come from the cache when present); answers how many load.
-    /// A version that no longer parses, compiles or links (stored under an
-    /// older host, say) is logged and skipped: one broken plugin must not
-    /// keep the platform, and every other service, from starting. A storage
-    /// failure still stops the start.
-    pub async fn load_active(&self) -> Result<usize, RegistryError> {
-        let active = plugins::versions_in_state(&self.store, VersionState::Active).await?;
-        let mut loaded = 0;
-        for record in &active {
-            match self.load_version(record).await {
-                Ok(()) => loaded += 1,
-                Err(error @ RegistryError::Storage(_)) => return Err(error),
-                Err(error) => tracing::error!(
-                    plugin = %record.plugin_id,
-                    version = %record.version,
-                    "an active plugin version cannot be loaded and is not served: {error}"
-                ),
-            }
-        }
-        Ok(loaded)
-    }
-
-    async fn load_version(&self, record: &VersionRecord) -> Result<(), RegistryError> {
-        let (grants, limits) = approved(record)?;
-        let component = plugins::component(&self.store, &record.plugin_id, &record.version).await?;
-        let approval = Approval {
-            manifest: Manifest::parse(&record.manifest)?,
-            sha256: record.sha256.clone(),
-            grants,
-            limits,
-            owner: None,
-        };
-        let loaded = self.compile_and_prepare(approval, component).await?;
-        self.runtime.activate(loaded);
-        Ok(())
     }
 
     /// A version, or not-found.
@@ -550,17 +627,79 @@ impl Registry {
         approval.owner = self.owner_of(approval.manifest.id.as_str()).await?;
         let runtime = self.runtime.clone();
         tokio::task::spawn_blocking(move || {
-            let compiled = runtime.component(&approval.sha256, &component).map_err(|e| match e {
-                CompileError::Invalid(message) => RegistryError::Component(ValidationError::InvalidComponent(message)),
-                CompileError::Cache(io) => RegistryError::Internal(format!("artifact cache: {io}")),
+            let engine = runtime.engine().clone();
+            let compiled = runtime.component(&approval.sha256, &component, |compiled| {
+                validate::check_imports(&engine, compiled).map_err(RegistryError::from)
             })?;
-            validate::check_imports(runtime.engine(), &compiled)?;
             runtime
                 .prepare(approval, &compiled)
                 .map_err(|e| ValidationError::WrongWorld(validate::first_line(&format!("{e:#}"))).into())
         })
         .await
         .map_err(|e| RegistryError::Internal(format!("compile task failed: {e}")))?
+    }
+}
+
+impl From<CompileError> for RegistryError {
+    fn from(error: CompileError) -> RegistryError {
+        match error {
+            CompileError::Invalid(message) => RegistryError::Component(ValidationError::InvalidComponent(message)),
+            CompileError::OverLimits(message) => RegistryError::Component(ValidationError::OverPoolLimits(message)),
+            CompileError::Cache(io) => RegistryError::Internal(format!("artifact cache: {io}")),
+        }
+    }
+}
+
+impl From<TransitionError> for RegistryError {
+    fn from(error: TransitionError) -> RegistryError {
+        match error {
+            TransitionError::Storage(e) => RegistryError::Storage(e),
+            refused => RegistryError::WrongState(refused.to_string()),
+        }
+    }
+}
+
+/// Suspending or retiring: from which states, to which, and the audit action.
+struct OutOfService {
+    from: &'static [VersionState],
+    to: VersionState,
+    action: &'static str,
+}
+
+/// How an approved version becomes active again.
+#[derive(Clone, Copy)]
+enum Reactivation {
+    /// The suspended version, again.
+    Resume,
+    /// Any approved version that is not active.
+    Rollback,
+}
+
+impl Reactivation {
+    fn action(self) -> &'static str {
+        match self {
+            Reactivation::Resume => "plugin.resume",
+            Reactivation::Rollback => "plugin.rollback",
+        }
+    }
+
+    /// The states the version may be in (as the act found it).
+    fn from(self) -> &'static [VersionState] {
+        match self {
+            Reactivation::Resume => &[VersionState::Suspended],
+            Reactivation::Rollback => &[VersionState::Superseded, VersionState::Suspended, VersionState::Retired],
+        }
+    }
+}
+
+/// Whether a rollback from `from` to `to` goes back to an older version or
+/// forward to a newer one (after an earlier rollback).
+fn direction(from: Option<&str>, to: &str) -> &'static str {
+    let parse = |v: &str| semver::Version::parse(v).ok();
+    match (from.and_then(parse), parse(to)) {
+        (Some(from), Some(to)) if to > from => "forward",
+        (Some(_), Some(_)) => "back",
+        _ => "from none",
     }
 }
 

@@ -7,8 +7,9 @@ pub mod install;
 pub mod lifecycle;
 pub mod linkage;
 pub mod manifest;
+pub mod propagation;
 pub mod validate;
 
 pub use install::{InstallError, Installer};
-pub use lifecycle::{Context, Registry, RegistryError, ReviewItem, Upload};
+pub use lifecycle::{Context, Registry, RegistryError, ReviewItem, Synced, Upload};
 pub use manifest::{Manifest, ManifestError, PluginId};

@@ -5,9 +5,9 @@
 //! State changes take a transaction from the caller, so the act and its
 //! audit entry commit together.
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
-use super::{Store, timestamp};
+use super::{Backend, Store, timestamp};
 use crate::capabilities::grant::Grant;
 use crate::registry::api_doc::ApiDoc;
 use crate::registry::manifest::Limits;
@@ -252,7 +252,66 @@ pub async fn component(store: &Store, plugin_id: &str, version: &str) -> Result<
         .try_get(0)
 }
 
-/// Records an approval: grants, limits, reviewer.
+/// The PostgreSQL channel on which every committed lifecycle change is
+/// announced, its payload the plugin's id: every host on the database
+/// listens, and brings what it serves of that plugin in line.
+pub const LIFECYCLE_CHANNEL: &str = "onewindow_lifecycle";
+
+/// The PostgreSQL advisory lock that lifecycle acts hold, whichever host
+/// runs them (any constant no other lock uses: "owlife" in ASCII).
+const LIFECYCLE_LOCK: i64 = 0x6f77_6c69_6665;
+
+/// A lifecycle change refused by the database: the version (or plugin) is
+/// no longer as the act found it, because another admin, perhaps on
+/// another host, changed it meanwhile.
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    #[error("{plugin_id} {version} is {actual} now, not {expected}: another admin changed it meanwhile")]
+    WrongState { plugin_id: String, version: String, expected: String, actual: String },
+    #[error("the active version of {plugin_id} is {actual} now, not {expected}: another admin changed it meanwhile")]
+    ActiveChanged { plugin_id: String, expected: String, actual: String },
+    #[error(transparent)]
+    Storage(#[from] sqlx::Error),
+}
+
+/// Begins the transaction of a lifecycle act. On PostgreSQL its first
+/// statement takes the lifecycle lock (freed at commit or rollback), so acts
+/// from every host on the database run one at a time. SQLite has one host,
+/// whose acts the runtime's lifecycle mutex already orders; each act's first
+/// statement there is a write, which takes the file's single write lock.
+pub async fn begin_lifecycle(store: &Store) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    let mut tx = store.pool().begin().await?;
+    match store.backend() {
+        Backend::Postgres => {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LIFECYCLE_LOCK).execute(&mut *tx).await?;
+        }
+        // A write first takes SQLite's write lock at once. A transaction
+        // that read first would hold a snapshot, and its first write would
+        // fail (SQLITE_BUSY_SNAPSHOT, no waiting helps) whenever anything
+        // else — a sign-in, an audit entry — committed in between.
+        Backend::Sqlite => {
+            sqlx::query("UPDATE plugins SET id = id WHERE 1 = 0").execute(&mut *tx).await?;
+        }
+    }
+    Ok(tx)
+}
+
+/// Tells every host that `plugin_id` changed, once `tx` commits (PostgreSQL
+/// delivers a notification at commit, and never for a rolled-back one).
+/// SQLite has no other host to tell.
+pub async fn announce_change(
+    store: &Store,
+    tx: &mut Transaction<'static, Any>,
+    plugin_id: &str,
+) -> Result<(), sqlx::Error> {
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_notify($1, $2)").bind(LIFECYCLE_CHANNEL).bind(plugin_id).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Records an approval (grants, limits, reviewer) of a version that is
+/// still pending.
 pub async fn set_granted(
     tx: &mut Transaction<'static, Any>,
     plugin_id: &str,
@@ -260,10 +319,10 @@ pub async fn set_granted(
     granted: &[Grant],
     limits: Limits,
     reviewer: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<(), TransitionError> {
+    let done = sqlx::query(
         "UPDATE plugin_versions SET granted = $1, granted_limits = $2, reviewed_by = $3, reviewed_at = $4 \
-         WHERE plugin_id = $5 AND version = $6",
+         WHERE plugin_id = $5 AND version = $6 AND state = $7",
     )
     .bind(json(&granted))
     .bind(json(&limits))
@@ -271,21 +330,23 @@ pub async fn set_granted(
     .bind(timestamp::now())
     .bind(plugin_id)
     .bind(version)
+    .bind(VersionState::Pending.as_str())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    checked(tx, plugin_id, version, &[VersionState::Pending], done.rows_affected()).await
 }
 
-/// Records a rejection.
+/// Records the rejection of a version that is still pending.
 pub async fn set_rejected(
     tx: &mut Transaction<'static, Any>,
     plugin_id: &str,
     version: &str,
     reviewer: &str,
     reason: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE plugin_versions SET state = $1, reviewed_by = $2, reviewed_at = $3, review_note = $4 WHERE plugin_id = $5 AND version = $6",
+) -> Result<(), TransitionError> {
+    let done = sqlx::query(
+        "UPDATE plugin_versions SET state = $1, reviewed_by = $2, reviewed_at = $3, review_note = $4 \
+         WHERE plugin_id = $5 AND version = $6 AND state = $7",
     )
     .bind(VersionState::Rejected.as_str())
     .bind(reviewer)
@@ -293,14 +354,27 @@ pub async fn set_rejected(
     .bind(reason)
     .bind(plugin_id)
     .bind(version)
+    .bind(VersionState::Pending.as_str())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    checked(tx, plugin_id, version, &[VersionState::Pending], done.rows_affected()).await
 }
 
-/// Makes `version` the plugin's only active version; the one active or
-/// suspended before (if any) becomes superseded.
-pub async fn activate(tx: &mut Transaction<'static, Any>, plugin_id: &str, version: &str) -> Result<(), sqlx::Error> {
+/// Makes `version`, now in one of the states `from`, the plugin's only
+/// active version; the one active or suspended before (if any) becomes
+/// superseded. Answers the version that was active before.
+pub async fn activate(
+    tx: &mut Transaction<'static, Any>,
+    plugin_id: &str,
+    version: &str,
+    from: &[VersionState],
+) -> Result<Option<String>, TransitionError> {
+    transition(tx, plugin_id, version, from, VersionState::Active).await?;
+    let previous: Option<String> = sqlx::query("SELECT active_version FROM plugins WHERE id = $1")
+        .bind(plugin_id)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
     // At most one version is ever in service (active) or able to return to
     // it by resuming (suspended): activating another supersedes both.
     sqlx::query("UPDATE plugin_versions SET state = $1 WHERE plugin_id = $2 AND state IN ($3, $4) AND version <> $5")
@@ -311,38 +385,142 @@ pub async fn activate(tx: &mut Transaction<'static, Any>, plugin_id: &str, versi
         .bind(version)
         .execute(&mut **tx)
         .await?;
-    set_state(tx, plugin_id, version, VersionState::Active).await?;
-    sqlx::query("UPDATE plugins SET active_version = $1 WHERE id = $2")
-        .bind(version)
-        .bind(plugin_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    // Checked against what was just read, in case a writer that skipped the
+    // lifecycle lock got in between.
+    let swapped =
+        sqlx::query("UPDATE plugins SET active_version = $1 WHERE id = $2 AND COALESCE(active_version, '') = $3")
+            .bind(version)
+            .bind(plugin_id)
+            .bind(previous.clone().unwrap_or_default())
+            .execute(&mut **tx)
+            .await?;
+    if swapped.rows_affected() != 1 {
+        return Err(active_changed(tx, plugin_id, previous.as_deref()).await);
+    }
+    Ok(previous)
 }
 
-/// Takes a version out of service (suspended or retired).
+/// Takes `version`, now in one of the states `from`, out of service
+/// (suspended or retired).
 pub async fn deactivate(
     tx: &mut Transaction<'static, Any>,
     plugin_id: &str,
     version: &str,
-    state: VersionState,
-) -> Result<(), sqlx::Error> {
-    set_state(tx, plugin_id, version, state).await?;
-    sqlx::query("UPDATE plugins SET active_version = NULL WHERE id = $1").bind(plugin_id).execute(&mut **tx).await?;
+    from: &[VersionState],
+    to: VersionState,
+) -> Result<(), TransitionError> {
+    transition(tx, plugin_id, version, from, to).await?;
+    // It was serving, or (suspended) nothing was.
+    let cleared = sqlx::query(
+        "UPDATE plugins SET active_version = NULL WHERE id = $1 AND (active_version IS NULL OR active_version = $2)",
+    )
+    .bind(plugin_id)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    if cleared.rows_affected() != 1 {
+        return Err(active_changed(tx, plugin_id, Some(version)).await);
+    }
     Ok(())
 }
 
-async fn set_state(
+/// Moves a version from one of the states `from` to `to`, or refuses,
+/// naming the state it is in.
+async fn transition(
     tx: &mut Transaction<'static, Any>,
     plugin_id: &str,
     version: &str,
-    state: VersionState,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE plugin_versions SET state = $1 WHERE plugin_id = $2 AND version = $3")
-        .bind(state.as_str())
+    from: &[VersionState],
+    to: VersionState,
+) -> Result<(), TransitionError> {
+    let expected: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 4)).collect();
+    let sql = format!(
+        "UPDATE plugin_versions SET state = $1 WHERE plugin_id = $2 AND version = $3 AND state IN ({})",
+        expected.join(", ")
+    );
+    let mut update = sqlx::query(AssertSqlSafe(sql)).bind(to.as_str()).bind(plugin_id).bind(version);
+    for state in from {
+        update = update.bind(state.as_str());
+    }
+    let done = update.execute(&mut **tx).await?;
+    checked(tx, plugin_id, version, from, done.rows_affected()).await
+}
+
+/// Ok when the conditional update changed the version's row; else the
+/// refusal, naming the state the row is in.
+async fn checked(
+    tx: &mut Transaction<'static, Any>,
+    plugin_id: &str,
+    version: &str,
+    from: &[VersionState],
+    rows: u64,
+) -> Result<(), TransitionError> {
+    if rows == 1 {
+        return Ok(());
+    }
+    let actual = sqlx::query("SELECT state FROM plugin_versions WHERE plugin_id = $1 AND version = $2")
         .bind(plugin_id)
         .bind(version)
-        .execute(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await?;
-    Ok(())
+    let actual = match actual {
+        Some(row) => row.try_get::<String, _>(0)?,
+        None => "gone".to_owned(),
+    };
+    let expected = from.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or ");
+    Err(TransitionError::WrongState { plugin_id: plugin_id.into(), version: version.into(), expected, actual })
+}
+
+/// The refusal when the plugin's active version is not `expected`.
+async fn active_changed(
+    tx: &mut Transaction<'static, Any>,
+    plugin_id: &str,
+    expected: Option<&str>,
+) -> TransitionError {
+    let actual = sqlx::query("SELECT active_version FROM plugins WHERE id = $1")
+        .bind(plugin_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .and_then(|row| row.map(|row| row.try_get::<Option<String>, _>(0)).transpose());
+    let actual = match actual {
+        Ok(actual) => actual.flatten().unwrap_or_else(|| "none".to_owned()),
+        Err(error) => return error.into(),
+    };
+    let expected = expected.unwrap_or("none").to_owned();
+    TransitionError::ActiveChanged { plugin_id: plugin_id.into(), expected, actual }
+}
+
+#[cfg(test)]
+mod tests;
+
+/// What one unit keeps in the registry: bytes of every stored version's
+/// component, and how many versions wait for review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitUsage {
+    pub stored_bytes: i64,
+    pub pending: i64,
+}
+
+/// The registry use of `unit` (the owner of the plugins).
+pub async fn unit_usage(store: &Store, unit: &str) -> Result<UnitUsage, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(LENGTH(v.component)), 0), \
+                COALESCE(SUM(CASE WHEN v.state = $2 THEN 1 ELSE 0 END), 0) \
+         FROM plugin_versions v JOIN plugins p ON p.id = v.plugin_id WHERE p.owner_unit = $1",
+    )
+    .bind(unit)
+    .bind(VersionState::Pending.as_str())
+    .fetch_one(store.pool())
+    .await?;
+    Ok(UnitUsage { stored_bytes: row.try_get(0)?, pending: row.try_get(1)? })
+}
+
+/// The sha256 of every stored component that may run again (all but
+/// rejected versions).
+pub async fn kept_components(store: &Store) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let rows = sqlx::query("SELECT DISTINCT sha256 FROM plugin_versions WHERE state <> $1")
+        .bind(VersionState::Rejected.as_str())
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter().map(|row| row.try_get::<String, _>(0)).collect()
 }
