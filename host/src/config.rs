@@ -9,6 +9,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::telemetry::LogFormat;
+
 /// Everything `onewindow serve` needs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -30,6 +32,18 @@ pub struct Config {
     pub max_connections: u32,
     /// Limits of the plugin runtime.
     pub runtime: RuntimeConfig,
+    /// Limits of HTTP serving.
+    pub http: HttpConfig,
+    /// How the host logs.
+    pub log: LogConfig,
+}
+
+/// How the host logs (`[log]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `auto` (human, coloured on a terminal), `plain` or `json`.
+    pub format: LogFormat,
 }
 
 /// Platform-wide maxima and defaults for plugins. A plugin's manifest asks
@@ -52,6 +66,63 @@ pub struct RuntimeConfig {
     /// Largest component an upload may carry, in MiB (Python and JavaScript
     /// runtimes make components of 12–20 MiB).
     pub max_component_mb: u32,
+    /// Most component bytes one unit may keep stored, every version of
+    /// every plugin it owns together, in MiB.
+    pub unit_storage_mb: u32,
+    /// Most versions of one unit's plugins waiting for review at once.
+    pub unit_pending_versions: u32,
+}
+
+/// How long a client may take and how many are served at once, so that slow
+/// or abusive clients cannot hold the host (see `http_server`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// A connection that has not sent a whole request header this long after
+    /// it opened, or after its previous answer, is closed (this also ends
+    /// idle keep-alive connections). In milliseconds.
+    pub header_read_timeout_ms: u32,
+    /// A request body that sends nothing for this long fails the request
+    /// (400 `bad-request`). In milliseconds.
+    pub body_read_timeout_ms: u32,
+    /// A request not answered this long after its header arrived gets 503
+    /// `request-timeout`. In milliseconds; must exceed `runtime.max_timeout_ms`
+    /// so a plugin's own deadline always answers first.
+    pub request_timeout_ms: u32,
+    /// Most connections open at once; past it a new connection is closed
+    /// as soon as it is accepted.
+    pub max_connections: u32,
+    /// Most requests handled at once; past it a request gets 503
+    /// `service-busy` with `Retry-After` instead of waiting.
+    pub max_requests_in_flight: u32,
+    /// On shutdown, how long requests in flight may take to finish before
+    /// the connections still open are closed. In milliseconds.
+    pub shutdown_grace_ms: u32,
+}
+
+impl HttpConfig {
+    /// Refuses settings that cannot work: a zero limit, or a request timeout
+    /// that would cut off a plugin still within its deadline.
+    pub fn check(&self, runtime: &RuntimeConfig) -> anyhow::Result<()> {
+        let positive = [
+            ("http.header_read_timeout_ms", self.header_read_timeout_ms),
+            ("http.body_read_timeout_ms", self.body_read_timeout_ms),
+            ("http.request_timeout_ms", self.request_timeout_ms),
+            ("http.max_connections", self.max_connections),
+            ("http.max_requests_in_flight", self.max_requests_in_flight),
+        ];
+        if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
+            anyhow::bail!("{key} must be at least 1");
+        }
+        if self.request_timeout_ms <= runtime.max_timeout_ms {
+            anyhow::bail!(
+                "http.request_timeout_ms ({}) must exceed runtime.max_timeout_ms ({})",
+                self.request_timeout_ms,
+                runtime.max_timeout_ms
+            );
+        }
+        Ok(())
+    }
 }
 
 impl Default for Config {
@@ -65,6 +136,21 @@ impl Default for Config {
             session_ttl_hours: 12,
             max_connections: 8,
             runtime: RuntimeConfig::default(),
+            http: HttpConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            header_read_timeout_ms: 30_000,
+            body_read_timeout_ms: 30_000,
+            request_timeout_ms: 60_000,
+            max_connections: 1024,
+            max_requests_in_flight: 512,
+            shutdown_grace_ms: 10_000,
         }
     }
 }
@@ -79,6 +165,8 @@ impl Default for RuntimeConfig {
             max_request_kb: 1024,
             max_response_kb: 4096,
             max_component_mb: 32,
+            unit_storage_mb: 1024,
+            unit_pending_versions: 5,
         }
     }
 }
@@ -114,7 +202,9 @@ impl Config {
             "session_ttl_hours",
             "max_connections",
         ]);
-        let config = figment.merge(env).merge(Serialized::defaults(overrides)).extract()?;
+        // `ONEWINDOW_LOG_FORMAT` is `log.format`.
+        let log_env = Env::prefixed("ONEWINDOW_LOG_").only(&["format"]).map(|key| format!("log.{key}").into());
+        let config = figment.merge(env).merge(log_env).merge(Serialized::defaults(overrides)).extract()?;
         Ok(config)
     }
 
@@ -124,5 +214,62 @@ impl Config {
             Some(url) => url.clone(),
             None => format!("sqlite://{}?mode=rwc", self.data_dir.join("onewindow.db").display()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_toml(text: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("onewindow.toml");
+        std::fs::write(&path, text)?;
+        Config::load(Some(&path), Overrides::default())
+    }
+
+    #[test]
+    fn http_limits_come_from_the_http_table_and_the_rest_keep_their_defaults() {
+        let config = load_toml("[http]\nmax_connections = 64\nshutdown_grace_ms = 2500\n").unwrap();
+        let expected = HttpConfig { max_connections: 64, shutdown_grace_ms: 2500, ..HttpConfig::default() };
+        assert_eq!(config.http, expected);
+        assert_eq!(config.runtime.max_timeout_ms, RuntimeConfig::default().max_timeout_ms);
+    }
+
+    #[test]
+    fn an_unknown_http_key_is_an_error_that_names_it() {
+        let error = load_toml("[http]\nmax_conections = 64\n").unwrap_err();
+        assert!(format!("{error:#}").contains("max_conections"), "{error:#}");
+    }
+
+    #[test]
+    fn the_default_http_limits_pass_their_check() {
+        HttpConfig::default().check(&RuntimeConfig::default()).unwrap();
+    }
+
+    #[test]
+    fn a_request_timeout_within_the_plugin_deadline_is_refused() {
+        let runtime = RuntimeConfig { max_timeout_ms: 20_000, ..RuntimeConfig::default() };
+        let http = HttpConfig { request_timeout_ms: 20_000, ..HttpConfig::default() };
+        let error = http.check(&runtime).unwrap_err().to_string();
+        assert!(
+            error.contains("http.request_timeout_ms (20000) must exceed runtime.max_timeout_ms (20000)"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_log_format_comes_from_the_log_table_and_an_unknown_one_is_named() {
+        assert_eq!(load_toml("").unwrap().log.format, LogFormat::Auto);
+        assert_eq!(load_toml("[log]\nformat = \"json\"\n").unwrap().log.format, LogFormat::Json);
+        let error = load_toml("[log]\nformat = \"colourful\"\n").unwrap_err();
+        assert!(format!("{error:#}").contains("colourful"), "{error:#}");
+    }
+
+    #[test]
+    fn a_zero_limit_is_refused_by_name() {
+        let http = HttpConfig { max_requests_in_flight: 0, ..HttpConfig::default() };
+        let error = http.check(&RuntimeConfig::default()).unwrap_err().to_string();
+        assert_eq!(error, "http.max_requests_in_flight must be at least 1");
     }
 }

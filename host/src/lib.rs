@@ -11,6 +11,7 @@ pub mod capabilities;
 pub mod cli;
 pub mod config;
 pub mod data_dir;
+pub mod http_server;
 pub mod records;
 pub mod registry;
 pub mod reports;

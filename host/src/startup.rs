@@ -11,11 +11,12 @@ use tokio::net::TcpListener;
 use crate::api::{self, AppState};
 use crate::audit;
 use crate::auth::password;
-use crate::config::Config;
+use crate::config::{Config, HttpConfig};
 use crate::data_dir;
+use crate::http_server;
 use crate::records::sealing::{KeyOrigin, Keyring};
 use crate::records::tables as record_tables;
-use crate::registry::{Installer, first_party};
+use crate::registry::{Installer, Registry, first_party, propagation};
 use crate::runtime::{ArtifactCache, Runtime};
 use crate::store::accounts::{self, NewAccount, Role};
 use crate::store::{Store, areas, layout, unit_grants, units};
@@ -31,13 +32,19 @@ pub struct InitialAdmin {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    http: HttpConfig,
     initial_admin: Option<InitialAdmin>,
+    /// Following lifecycle changes made on other hosts (PostgreSQL only).
+    propagation: Option<propagation::Propagation>,
 }
 
 impl Application {
     /// Opens the data directory and database, seeds a fresh platform,
     /// loads the active plugins, installs the first-party ones and binds.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        config.http.check(&config.runtime)?;
+        // Before any plugin loads: each registers its series with the recorder.
+        crate::telemetry::metrics::install();
         data_dir::open(&config.data_dir)
             .map_err(|e| anyhow::anyhow!("data directory {}: {e}", config.data_dir.display()))?;
         let cache_path = config.cache_dir.clone().unwrap_or_else(|| config.data_dir.join("cache"));
@@ -45,6 +52,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cache directory {}: {e}", cache_path.display()))?;
 
         let store = Store::connect(&config.database_url(), config.max_connections).await?;
+        let store = keyed_audit_trail(store, &config.data_dir).await?;
         layout::move_plugin_tables_to_data_side(&store, &config.database_url()).await?;
         units::seed_defaults(&store).await?;
         areas::seed_defaults(&store).await?;
@@ -65,13 +73,27 @@ impl Application {
                 tracing::info!(plugin = %name, ?outcome, "first-party plugin ready");
             }
         }
+        // A cache in this host's own data directory is this host's alone to
+        // tidy; a configured one may be shared (see `ArtifactCache::collect`).
+        if config.cache_dir.is_none() {
+            let keep = crate::store::plugins::kept_components(&store).await?;
+            match runtime.collect_artifacts(&keep) {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed compiled artifacts no stored version needs"),
+                Err(error) => tracing::warn!("could not tidy the artifact cache: {error}"),
+            }
+        }
+
+        // Other hosts on the same PostgreSQL database change plugins too.
+        let registry = Registry::new(store.clone(), runtime.clone());
+        let propagation = propagation::start(registry, store.backend(), &config.database_url());
 
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let session_ttl = Duration::from_secs(u64::from(config.session_ttl_hours) * 3600);
         let state = AppState { store, runtime, session_ttl, throttle: Default::default() };
-        Ok(Application { listener, state, initial_admin })
+        Ok(Application { listener, state, http: config.http, initial_admin, propagation })
     }
 
     /// The address actually bound (useful with port 0).
@@ -89,16 +111,40 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves until `shutdown` completes, then lets in-flight requests
+    /// finish for up to the configured grace period.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let store = self.state.store.clone();
+        let propagation = self.propagation;
         let app = api::router(self.state);
-        // The peer address is kept for the sign-in throttle.
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
+        http_server::serve(self.listener, app, self.http, shutdown).await;
+        drop(propagation);
         store.close().await;
         Ok(())
     }
+}
+
+/// Gives the store the audit key (from the data directory or the
+/// environment) and makes sure the trail goes on keyed; `onewindow admin
+/// create` uses it too, since it records an entry.
+pub async fn keyed_audit_trail(store: Store, data_dir: &std::path::Path) -> anyhow::Result<Store> {
+    let key = audit::AuditKey::load(data_dir)?;
+    if let audit::KeyOrigin::Generated(path) = key.origin() {
+        tracing::warn!(path = %path.display(), "generated the audit trail's key: back this file up apart from the database; without it the trail cannot be verified");
+    }
+    let store = store.with_audit_key(key);
+    match audit::ensure_keyed(&store).await? {
+        audit::Keying::Empty | audit::Keying::Keyed => {}
+        audit::Keying::SwitchedOver(seq) => {
+            tracing::info!(seq, "the audit trail is keyed from this entry on; older entries keep their unkeyed hashes");
+        }
+        // Refusing to start would keep admins from investigating; the
+        // verification they run names the break.
+        audit::Keying::Unverifiable(problem) => {
+            tracing::error!(%problem, "the audit trail does not check out with the audit key: restore the key it was written with, or run `onewindow audit verify`");
+        }
+    }
+    Ok(store)
 }
 
 /// Creates the first admin when there is none, with a random password.
@@ -122,7 +168,7 @@ async fn ensure_admin(store: &Store) -> anyhow::Result<Option<InitialAdmin>> {
     let mut tx = store.pool().begin().await?;
     match accounts::create(&mut tx, new).await {
         Ok(account) => {
-            record_admin_created(&mut tx, &account, "first start").await?;
+            record_admin_created(store, &mut tx, &account, "first start").await?;
             tx.commit().await?;
             Ok(Some(InitialAdmin { username: "admin".into(), password: secret }))
         }
@@ -135,6 +181,7 @@ async fn ensure_admin(store: &Store) -> anyhow::Result<Option<InitialAdmin>> {
 /// Records an admin the platform itself created (first start, or
 /// `onewindow admin create`), in the transaction that created it.
 pub async fn record_admin_created(
+    store: &Store,
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     account: &crate::store::accounts::Account,
     via: &str,
@@ -148,7 +195,7 @@ pub async fn record_admin_created(
         details,
         request_id: "startup",
     };
-    audit::record(tx, act).await.map(|_| ())
+    audit::record(store, tx, act).await.map(|_| ())
 }
 
 /// Completes on SIGINT or SIGTERM.
