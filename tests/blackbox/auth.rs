@@ -15,7 +15,50 @@ on_both_backends!(
     a_units_kind_is_fixed_once_it_has_staff,
     a_changed_or_reset_password_ends_the_other_sessions,
     guessing_a_password_is_slowed_down_before_any_hashing,
+    a_bad_token_is_refused_on_routes_that_never_read_it,
+    failed_sign_ins_are_counted_per_window_not_chained_each,
 );
+
+async fn failed_sign_ins_are_counted_per_window_not_chained_each(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let chained = |app: &TestApp, admin: String| {
+        let client = app.client.clone();
+        async move {
+            let page = client.get("/api/v1/admin/audit?action=auth.sign-in-failed&limit=500", Some(&admin)).await;
+            page.body.as_array().unwrap().len()
+        }
+    };
+    let before = chained(&app, admin.clone()).await;
+    // Five wrong passwords for one username (the throttle allows five), two for another.
+    for (username, times) in [("victim", 5), ("other", 2)] {
+        for attempt in 0..times {
+            let guess = json!({"username": username, "password": format!("guess number {attempt}")});
+            app.client.post_json("/api/v1/auth/sign-in", None, &guess).await.assert_problem(401, "unauthorized");
+        }
+    }
+    // The trail chains one entry per username and window (one window each,
+    // unless the run crossed a quarter hour), and the counts say how many.
+    let counts = app.client.get("/api/v1/admin/sign-in-failures", Some(&admin)).await;
+    assert_eq!(counts.status, 200, "{}", counts.body);
+    let counts = counts.body.as_array().unwrap().clone();
+    let total = |username: &str| -> i64 {
+        counts.iter().filter(|c| c["username"] == username).map(|c| c["failures"].as_i64().unwrap()).sum()
+    };
+    assert_eq!((total("victim"), total("other")), (5, 2), "{counts:?}");
+    let windows = counts.iter().filter(|c| c["username"] == "victim" || c["username"] == "other").count();
+    assert!(windows == 2 || windows == 3, "{counts:?}");
+    assert_eq!(chained(&app, admin.clone()).await, before + windows);
+    // Admins only, and bad input is named.
+    let (resident, _) = app.resident("curious").await;
+    app.client.get("/api/v1/admin/sign-in-failures", Some(&resident)).await.assert_problem(403, "forbidden");
+    let bad = app.client.get("/api/v1/admin/sign-in-failures?since=yesterday", Some(&admin)).await;
+    assert_eq!(bad.problem_fields(), ["since"]);
+    assert_eq!(
+        app.client.get("/api/v1/admin/sign-in-failures?limit=0", Some(&admin)).await.problem_fields(),
+        ["limit"]
+    );
+}
 
 async fn guessing_a_password_is_slowed_down_before_any_hashing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -281,6 +324,32 @@ async fn bad_tokens_are_refused_even_where_anonymous_is_allowed(backend: Backend
     assert!(detail.contains("invalid, expired or revoked"), "{detail}");
     let answer = app.client.send("GET", list, None, &[("authorization", "Basic YWRtaW46YWRtaW4=")], None).await;
     answer.assert_problem(401, "unauthorized");
+}
+
+async fn a_bad_token_is_refused_on_routes_that_never_read_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ended, _) = app.resident("tokenless").await;
+    assert_eq!(app.client.post_empty("/api/v1/auth/sign-out", Some(&ended)).await.status, 204);
+    let sign_in = serde_json::to_vec(&json!({"username": "tokenless", "password": "resident password 1"})).unwrap();
+    for (method, path) in [
+        ("GET", "/api/v1/healthz"),
+        ("GET", "/api/openapi.json"),
+        ("GET", "/api/v1/services"),
+        ("GET", "/no/such/route"),
+        ("POST", "/api/v1/auth/sign-in"),
+    ] {
+        for token in [ended.as_str(), "ow_made_up"] {
+            let header = format!("Bearer {token}");
+            let headers = [("authorization", header.as_str()), ("content-type", "application/json")];
+            let answer = app.client.send(method, path, None, &headers, Some(sign_in.clone())).await;
+            let detail = answer.assert_problem(401, "unauthorized");
+            assert!(detail.contains("send no Authorization header"), "{method} {path}: {detail}");
+        }
+    }
+    // Without the header the same routes serve anonymous callers.
+    assert_eq!(app.client.get("/api/v1/healthz", None).await.status, 200);
+    assert_eq!(app.client.get("/api/v1/services", None).await.status, 200);
+    app.client.sign_in("tokenless", "resident password 1").await;
 }
 
 async fn only_admins_create_staff_accounts(backend: Backend) {

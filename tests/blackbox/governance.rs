@@ -17,6 +17,8 @@ on_both_backends!(
     later_versions_may_add_nullable_columns_but_not_destroy_data,
     removing_the_newest_entries_is_detected,
     uploads_past_the_platforms_size_limit_are_refused_and_audited,
+    a_unit_uploads_within_its_quota,
+    a_unique_index_over_duplicate_rows_is_a_clear_conflict,
     a_version_describes_its_routes_in_the_portal_document,
     the_first_party_services_hold_only_the_shared_data_they_use,
 );
@@ -88,6 +90,16 @@ async fn approve(app: &TestApp, admin: &str, id: &str, version: &str, body: Valu
     app.client.post_json(&format!("/api/v1/admin/plugins/{id}/versions/{version}/approve"), Some(admin), &body).await
 }
 
+/// Waits until `plugin` has a call in flight (a failsafe ends the test if
+/// it never does).
+async fn wait_until_in_flight(plugin: &onewindow::runtime::LoadedPlugin) {
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while plugin.in_use() == 0 {
+        assert!(std::time::Instant::now() < give_up, "the call never started");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 async fn a_partner_plugin_goes_from_upload_to_rollback(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token().await;
@@ -107,7 +119,14 @@ async fn a_partner_plugin_goes_from_upload_to_rollback(backend: Backend) {
     let item = &queue.body[0];
     assert_eq!(item["version"]["plugin_id"], "water-notes");
     assert_eq!(item["current_grants"], Value::Null);
-    assert_eq!(item["widening"], json!(["new capability `data` (notes)", "new capability `log`"]));
+    assert_eq!(
+        item["widening"],
+        json!([
+            "new capability `data` (notes)",
+            "new capability `log`",
+            "new table `notes` (body, weight, flag, blob, rank, code)"
+        ])
+    );
     assert_eq!(item["explained"][0], "data: read and write the plugin's own tables (named in the scope): notes");
 
     // Approve a subset (log only) with lower limits.
@@ -153,7 +172,16 @@ async fn a_partner_plugin_goes_from_upload_to_rollback(backend: Backend) {
     assert_eq!(second.status, 201, "{}", second.body);
     let queue = app.client.get("/api/v1/admin/reviews", Some(&admin)).await;
     assert_eq!(queue.body[0]["current_grants"], json!([{"capability": "log"}]));
-    assert_eq!(queue.body[0]["widening"], json!(["new capability `data` (notes)"]));
+    assert_eq!(
+        queue.body[0]["widening"],
+        json!([
+            "new capability `data` (notes)",
+            "limit `memory-mb` raised from 8 to 16",
+            "limit `timeout-ms` raised from 150 to 2000",
+            "limit `max-concurrency` raised from 2 to 4"
+        ]),
+        "over what the admin granted v1, not what v1 asked for"
+    );
     let sha2 = second.body["sha256"].as_str().unwrap();
     assert_eq!(approve(&app, &admin, "water-notes", "1.1.0", json!({"sha256": sha2})).await.status, 200);
     assert_eq!(app.client.get(&service("water-notes", ""), None).await.body["version"], "1.1.0");
@@ -164,7 +192,8 @@ async fn a_partner_plugin_goes_from_upload_to_rollback(backend: Backend) {
         let client = app.client.clone();
         tokio::spawn(async move { client.post_empty(&service("water-notes", "/slow-notes?ms=400"), None).await })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let serving = app.state.runtime.get("water-notes").unwrap();
+    wait_until_in_flight(&serving).await;
     let rolled_mid_call = app
         .client
         .post_json("/api/v1/admin/plugins/water-notes/rollback", Some(&admin), &json!({"version": "1.0.0"}))
@@ -177,6 +206,16 @@ async fn a_partner_plugin_goes_from_upload_to_rollback(backend: Backend) {
         .post_json("/api/v1/admin/plugins/water-notes/rollback", Some(&admin), &json!({"version": "1.1.0"}))
         .await;
     assert_eq!(back.body["state"], "active");
+    // The trail says which way each rollback went.
+    let audit = app.client.get("/api/v1/admin/audit?action=plugin.rollback", Some(&admin)).await;
+    let directions: Vec<(&str, &str)> = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["details"]["from"].as_str().unwrap(), e["details"]["direction"].as_str().unwrap()))
+        .collect();
+    assert_eq!(directions, [("1.1.0", "back"), ("1.0.0", "forward")]);
 
     // Rollback: v1 serves again, with v1's grants.
     let rolled = app
@@ -277,7 +316,26 @@ async fn every_upload_failure_has_its_own_problem_type_and_leaves_only_an_audit_
     unknown.assert_problem(422, "invalid-manifest");
     let bad_table = upload(manifest.replace(r#"name = "notes""#, r#"name = "Notes!""#), wasm.clone()).await;
     assert_eq!(bad_table.body["errors"][0]["field"], "tables[0].name");
+    // Every fault of a manifest at once, each with its field.
+    let many = manifest
+        .replace(r#"name = "notes""#, r#"name = "Notes!""#)
+        .replace(r#"en = "Test plugin""#, r#"en = "  ""#)
+        .replace(r#"version = "1.0.0""#, r#"version = "one""#);
+    let many = upload(many, wasm.clone()).await;
+    many.assert_problem(422, "invalid-manifest");
+    let fields: Vec<&str> =
+        many.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["version", "name.en", "tables[0].name"], "{:#}", many.body);
     upload("this is = not [toml".into(), wasm.clone()).await.assert_problem(422, "invalid-manifest");
+    // Limits above the platform's maxima are refused, each by its field,
+    // rather than cut at approval without anyone saying so.
+    let greedy =
+        manifest.replace("memory-mb = 16", "memory-mb = 4096").replace("max-concurrency = 4", "max-concurrency = 500");
+    let greedy = upload(greedy, wasm.clone()).await;
+    assert!(greedy.assert_problem(422, "invalid-manifest").contains("4096 is above this platform's maximum of 128"));
+    let fields: Vec<&str> =
+        greedy.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["limits.memory-mb", "limits.max-concurrency"]);
     let huge = vec![0u8; (32 << 20) + 1];
     upload(manifest.clone(), huge).await.assert_problem(413, "payload-too-large");
     let missing = app
@@ -300,7 +358,7 @@ async fn every_upload_failure_has_its_own_problem_type_and_leaves_only_an_audit_
     );
     // ... but each is on the audit trail.
     let refused = app.client.get("/api/v1/admin/audit?action=plugin.upload-refused&limit=100", Some(&admin)).await;
-    assert_eq!(refused.body.as_array().unwrap().len(), 12, "every refusal but the unreadable form: {:#}", refused.body);
+    assert_eq!(refused.body.as_array().unwrap().len(), 14, "every refusal but the unreadable form: {:#}", refused.body);
     assert_eq!(refused.body[0]["actor_unit"], "partner-gas");
     // A refused manifest whose id is readable is filed under that plugin.
     let targets: Vec<&str> = refused.body.as_array().unwrap().iter().filter_map(|e| e["target"].as_str()).collect();
@@ -562,6 +620,64 @@ async fn units_and_staff_are_managed_by_admins(backend: Backend) {
 
 /// The component size limit is the platform's setting: an upload past it is
 /// refused naming the size and the limit, and the refusal is on the trail.
+async fn a_unique_index_over_duplicate_rows_is_a_clear_conflict(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let partner = app.staff("gas-dev", "partner-gas").await;
+    let unique = r#"indexes = [{ columns = ["code"], unique = true }]"#;
+    let (v2, wasm) = fixture("gas-notes", "1.1.0");
+    assert!(v2.contains(unique));
+    let v1 = fixture("gas-notes", "1.0.0").0.replace(unique, "indexes = []");
+    let first = app.client.upload(Some(&partner), &v1, &wasm).await;
+    assert_eq!(approve(&app, &admin, "gas-notes", "1.0.0", json!({"sha256": first.body["sha256"]})).await.status, 200);
+    // Without the index, the same code is stored twice.
+    for body in ["one", "two", "three"] {
+        let path = service("gas-notes", &format!("/notes?body={body}&code=same"));
+        assert_eq!(app.client.post_empty(&path, None).await.status, 201);
+    }
+    let second = app.client.upload(Some(&partner), &v2, &wasm).await;
+    assert_eq!(second.status, 201, "{}", second.body);
+    let refused = approve(&app, &admin, "gas-notes", "1.1.0", json!({"sha256": second.body["sha256"]})).await;
+    assert!(refused.assert_problem(409, "duplicate-data").contains("the active version stays"));
+    // Nothing changed: 1.0.0 serves, 1.1.0 still waits, the rows are all there.
+    assert_eq!(app.client.get(&service("gas-notes", ""), None).await.body["version"], "1.0.0");
+    let shown = app.client.get("/api/v1/plugins/gas-notes", Some(&admin)).await;
+    assert_eq!(shown.body["versions"][1]["state"], "pending", "{}", shown.body);
+    let notes = app.client.get(&service("gas-notes", "/notes"), None).await;
+    assert_eq!(notes.body.as_array().unwrap().len(), 3, "{}", notes.body);
+}
+
+async fn a_unit_uploads_within_its_quota(backend: Backend) {
+    // 1 MiB per unit: five fixture builds (about 190 KB each) fit, six do not.
+    let app = TestApp::spawn_with(backend, Options { unit_storage_mb: Some(1), ..Options::default() }).await;
+    let admin = app.admin_token().await;
+    let partner = app.staff("gas-dev", "partner-gas").await;
+    let upload = |version: &str| {
+        let (client, token, (manifest, wasm)) = (app.client.clone(), partner.clone(), fixture("gas-notes", version));
+        async move { client.upload(Some(&token), &manifest, &wasm).await }
+    };
+    for patch in 0..5 {
+        assert_eq!(upload(&format!("1.0.{patch}")).await.status, 201);
+    }
+    // Five versions wait for review: the sixth waits until one is reviewed.
+    let detail = upload("1.0.5").await.assert_problem(409, "upload-quota-exceeded");
+    assert!(detail.contains("already has 5 versions waiting for review"), "{detail}");
+    let rejected = app
+        .client
+        .post_json("/api/v1/admin/plugins/gas-notes/versions/1.0.0/reject", Some(&admin), &json!({"reason": "old"}))
+        .await;
+    assert_eq!(rejected.status, 200, "{}", rejected.body);
+    // Now the stored bytes are the limit.
+    let detail = upload("1.0.5").await.assert_problem(409, "upload-quota-exceeded");
+    assert!(detail.contains("would pass its quota of 1 MiB"), "{detail}");
+    let shown = app.client.get("/api/v1/plugins/gas-notes", Some(&partner)).await;
+    assert_eq!(shown.body["versions"].as_array().unwrap().len(), 5, "nothing of the refused uploads was kept");
+    // Another unit has its own quota.
+    let water = app.staff("water-dev", "partner-water").await;
+    let (manifest, wasm) = fixture("water-notes", "1.0.0");
+    assert_eq!(app.client.upload(Some(&water), &manifest, &wasm).await.status, 201);
+}
+
 async fn uploads_past_the_platforms_size_limit_are_refused_and_audited(backend: Backend) {
     let app = TestApp::spawn_with(backend, Options { max_component_mb: Some(1), ..Options::default() }).await;
     let admin = app.admin_token().await;

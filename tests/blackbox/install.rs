@@ -15,7 +15,60 @@ on_both_backends!(
     a_restart_keeps_plugins_active_without_recompiling,
     a_stored_plugin_that_no_longer_loads_is_skipped_at_start,
     a_new_first_party_version_waits_for_review_if_an_admin_stopped_the_plugin,
+    a_unit_cannot_claim_a_first_party_id_even_before_it_is_installed,
+    a_restart_tidies_a_private_artifact_cache,
 );
+
+async fn a_restart_tidies_a_private_artifact_cache(backend: Backend) {
+    let options = Options { without_first_party: true, private_cache: true, ..Options::default() };
+    let app = TestApp::spawn_with(backend, options).await;
+    let cache = app.config.data_dir.join("cache");
+    let admin = app.admin_token().await;
+    let partner = app.staff("gas-dev", "partner-gas").await;
+    let wasm = std::fs::read(plugins_dir().join("fixtures/misbehaving/plugin.wasm")).unwrap();
+    let kept = app.client.upload(Some(&partner), &manifest_for("gas-notes"), &wasm).await;
+    assert_eq!(kept.status, 201, "{}", kept.body);
+    // Another build, uploaded (so compiled) and then rejected: never loaded again.
+    let mut other = wasm.clone();
+    other.extend_from_slice(b"\0\x02\x01x"); // a custom section `x`: same code, other bytes
+    let second = manifest_for("gas-notes").replace("version = \"0.1.0\"", "version = \"0.2.0\"");
+    let rejected = app.client.upload(Some(&partner), &second, &other).await;
+    assert_eq!(rejected.status, 201, "{}", rejected.body);
+    let reason = json!({"reason": "not this one"});
+    let path = "/api/v1/admin/plugins/gas-notes/versions/0.2.0/reject";
+    assert_eq!(app.client.post_json(path, Some(&admin), &reason).await.status, 200);
+    let artifact_of = |sha: &serde_json::Value| {
+        let sha = sha.as_str().unwrap().to_owned();
+        let cache = cache.clone();
+        move || std::fs::read_dir(&cache).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with(&sha))
+    };
+    let (kept_artifact, rejected_artifact) = (artifact_of(&kept.body["sha256"]), artifact_of(&rejected.body["sha256"]));
+    assert!(kept_artifact() && rejected_artifact(), "both were compiled at upload");
+    std::fs::write(cache.join("left-by-a-crash.cwasm.tmp"), b"half").unwrap();
+
+    let app = app.restart().await;
+    assert!(kept_artifact(), "a pending version's artifact stays");
+    assert!(!rejected_artifact(), "a rejected version's artifact is removed");
+    assert!(!cache.join("left-by-a-crash.cwasm.tmp").exists());
+    assert_eq!(app.client.get("/api/v1/plugins/gas-notes", Some(&partner)).await.status, 200);
+}
+
+async fn a_unit_cannot_claim_a_first_party_id_even_before_it_is_installed(backend: Backend) {
+    assert_eq!(onewindow::registry::first_party::RESERVED_IDS, FIRST_PARTY, "every shipped service is reserved");
+    let app = TestApp::spawn_with(backend, Options { without_first_party: true, ..Options::default() }).await;
+    let partner = app.staff("gas-dev", "partner-gas").await;
+    let wasm = std::fs::read(plugins_dir().join("fixtures/misbehaving/plugin.wasm")).unwrap();
+    for id in FIRST_PARTY {
+        let answer = app.client.upload(Some(&partner), &manifest_for(id), &wasm).await;
+        let detail = answer.assert_problem(403, "forbidden");
+        assert!(detail.contains(&format!("plugin id {id} is reserved")), "{detail}");
+    }
+    let admin = app.admin_token().await;
+    let plugins = app.client.get("/api/v1/plugins", Some(&admin)).await;
+    assert_eq!(plugins.body.as_array().map(Vec::len), Some(0), "nothing was stored: {}", plugins.body);
+    // Any other id is the unit's to take.
+    assert_eq!(app.client.upload(Some(&partner), &manifest_for("gas-notes"), &wasm).await.status, 201);
+}
 
 fn installer(app: &TestApp) -> Installer {
     Installer::new(app.state.store.clone(), app.state.runtime.clone())

@@ -4,7 +4,48 @@
 use onewindow_tests::{Backend, TestApp, on_both_backends, plugins_dir};
 use serde_json::{Value, json};
 
-on_both_backends!(a_unit_reads_its_own_plugins_log_and_nobody_elses);
+on_both_backends!(
+    a_unit_reads_its_own_plugins_log_and_nobody_elses,
+    printing_past_the_capture_drops_output_not_the_request,
+);
+
+async fn printing_past_the_capture_drops_output_not_the_request(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let owner = app.staff("heat-dev", "partner-heating").await;
+    let dir = plugins_dir().join("fixtures/misbehaving");
+    let wasm = std::fs::read(dir.join("plugin.wasm")).unwrap();
+    let manifest = std::fs::read_to_string(dir.join("plugin.toml")).unwrap();
+    for (id, capabilities) in [("loud", r#"["data", "log"]"#), ("unlogged", r#"["data"]"#)] {
+        let manifest = manifest
+            .replace("id = \"misbehaving\"", &format!("id = \"{id}\""))
+            .replace(r#"capabilities = ["data", "log"]"#, &format!("capabilities = {capabilities}"));
+        let uploaded = app.client.upload(Some(&owner), &manifest, &wasm).await;
+        assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+        let approval = json!({"sha256": uploaded.body["sha256"]});
+        let path = format!("/api/v1/admin/plugins/{id}/versions/0.1.0/approve");
+        assert_eq!(app.client.post_json(&path, Some(&admin), &approval).await.status, 200);
+        // 256 KiB printed, four times the capture: the request still succeeds.
+        let printed = app.client.post_empty(&format!("/api/v1/services/{id}/print-a-lot?kib=256"), None).await;
+        assert_eq!(printed.status, 204, "{id}: {}", printed.body);
+    }
+    let lines = app.client.get("/api/v1/plugins/loud/logs", Some(&owner)).await;
+    let stdout: Vec<&str> = lines
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == "stdout")
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(stdout.len(), 16 + 1, "the 16 lines that fit (4 KiB each) and a note: {stdout:?}");
+    assert!(stdout[0].starts_with("0000 xxx"), "{}", stdout[0]);
+    assert_eq!(stdout[16], "… 196608 more bytes dropped (at most 64 KiB are kept per request)");
+    // Without the log grant, printing is dropped like any ungranted log line.
+    let quiet = app.client.get("/api/v1/plugins/unlogged/logs", Some(&owner)).await;
+    assert_eq!(quiet.status, 200, "{}", quiet.body);
+    assert!(quiet.body.as_array().unwrap().iter().all(|l| l["kind"] != "stdout"), "{}", quiet.body);
+}
 
 async fn a_unit_reads_its_own_plugins_log_and_nobody_elses(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -125,6 +125,7 @@ async fn openapi_document_covers_every_route(backend: Backend) {
             "/api/v1/admin/plugins/{id}/versions/{version}/reject",
             "/api/v1/admin/reports",
             "/api/v1/admin/reviews",
+            "/api/v1/admin/sign-in-failures",
             "/api/v1/admin/units",
             "/api/v1/admin/units/{id}",
             "/api/v1/admin/units/{id}/areas",
@@ -159,6 +160,7 @@ async fn openapi_document_covers_every_route(backend: Backend) {
             "/api/v1/staff/records/{table}/{id}",
             "/api/v1/staff/records/{table}/{id}/provenance",
             "/api/v1/staff/reports",
+            "/metrics",
         ]
     );
     for method in ["get", "post", "put", "patch", "delete"] {

@@ -21,7 +21,128 @@ on_both_backends!(
     a_failure_answer_rolls_back_the_writes,
     oversized_requests_and_invalid_answers_are_stopped_at_the_host,
     a_plugins_answer_keeps_to_the_portals_rules,
+    busy_plugins_cannot_take_the_whole_instance_pool,
+    results_and_values_are_capped_in_bytes,
+    like_and_null_ordering_agree_on_both_backends,
 );
+
+async fn like_and_null_ordering_agree_on_both_backends(backend: Backend) {
+    let app = spawn(backend).await;
+    for (body, weight) in [
+        ("100%25 sure", Some(2)),
+        ("100 percent", None),
+        ("Stra%C3%9Fe", Some(1)),
+        ("under_score", None),
+        ("UNDERxscore", Some(3)),
+    ] {
+        let weight = weight.map(|w| format!("&weight={w}")).unwrap_or_default();
+        assert_eq!(app.client.post_empty(&format!("{BASE}/notes?body={body}{weight}"), None).await.status, 201);
+    }
+    let search = |pattern: &'static str| {
+        let app = &app;
+        async move { app.client.get(&format!("{BASE}/search?like={pattern}"), None).await.body }
+    };
+    // `\` escapes a wildcard: `100\%%` is "100%" then anything.
+    assert_eq!(search("100%5C%25%25").await, serde_json::json!(["100% sure"]));
+    assert_eq!(search("under%5C_score").await, serde_json::json!(["under_score"]));
+    assert_eq!(search("under_score").await, serde_json::json!(["under_score", "UNDERxscore"]));
+    // ASCII letters match whatever their case.
+    assert_eq!(search("%25SURE").await, serde_json::json!(["100% sure"]));
+    // A pattern ending in a lone escape is the plugin's bug, on both backends alike.
+    app.client.get(&format!("{BASE}/search?like=100%5C"), None).await.assert_problem(500, "internal");
+    // Nulls sort first going up and last going down, on both backends.
+    let ascending = app.client.get(&format!("{BASE}/by-weight"), None).await.body;
+    assert_eq!(ascending, serde_json::json!(["100 percent", "under_score", "Straße", "100% sure", "UNDERxscore"]));
+    let descending = app.client.get(&format!("{BASE}/by-weight?desc"), None).await.body;
+    assert_eq!(descending, serde_json::json!(["UNDERxscore", "100% sure", "Straße", "100 percent", "under_score"]));
+}
+
+/// Installs a copy of the fixture as `id` with a long deadline (so no test
+/// depends on how fast this machine builds an answer) and `concurrency`
+/// instance slots.
+async fn install_copy(app: &TestApp, id: &str, concurrency: u32) {
+    let fixture = plugins_dir().join("fixtures/misbehaving");
+    let manifest = std::fs::read_to_string(fixture.join("plugin.toml"))
+        .unwrap()
+        .replace("id = \"misbehaving\"", &format!("id = \"{id}\""))
+        .replace("timeout-ms = 300", "timeout-ms = 10000")
+        .replace("max-concurrency = 4", &format!("max-concurrency = {concurrency}"));
+    let installer = Installer::new(app.state.store.clone(), app.state.runtime.clone());
+    installer
+        .install_and_activate(Upload::new(&manifest, &std::fs::read(fixture.join("plugin.wasm")).unwrap()), "test")
+        .await
+        .unwrap();
+}
+
+/// Waits until `done` holds, checking every few milliseconds (a failsafe
+/// ends the test if it never does).
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let give_up = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < give_up, "gave up waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn busy_plugins_cannot_take_the_whole_instance_pool(backend: Backend) {
+    // The test host's pool has 32 slots; each hog may ask for all of them.
+    let app = spawn(backend).await;
+    install_copy(&app, "hog", 32).await;
+    let runtime = app.state.runtime.clone();
+    // Each hog call sleeps 9 s (without using the CPU), far longer than
+    // sending 30 calls and one more takes.
+    let calls: Vec<_> = (0..30)
+        .map(|_| {
+            let client = app.client.clone();
+            tokio::spawn(async move { client.post_empty("/api/v1/services/hog/sleep?ms=9000", None).await })
+        })
+        .collect();
+    // Every call is either admitted (holding a pool slot) or answered.
+    wait_until("every hog call was admitted or refused", || {
+        runtime.instances_in_use() + calls.iter().filter(|c| c.is_finished()).count() == 30
+    })
+    .await;
+    let hog = runtime.get("hog").unwrap();
+    assert_eq!(hog.in_use(), 25, "three quarters of the pool, and not the reserve");
+    assert_eq!(runtime.instances_in_use(), 25);
+    // Another plugin is served from the reserve while the hog loops.
+    let quiet = app.client.get(&format!("{BASE}/noop"), None).await;
+    assert_eq!(quiet.status, 204, "{}", quiet.body);
+    assert_eq!(hog.in_use(), 25, "checked while the hog still held its slots");
+    let mut refused = 0;
+    for call in calls {
+        let answer = call.await.unwrap();
+        if answer.status == 503 {
+            let detail = answer.assert_problem(503, "service-busy");
+            assert!(detail.contains("retry shortly"), "{detail}");
+            assert_eq!(answer.header("retry-after"), Some("1"));
+            refused += 1;
+        } else {
+            assert_eq!(answer.status, 204, "{}", answer.body);
+        }
+    }
+    assert_eq!(refused, 5);
+    assert_eq!(runtime.instances_in_use(), 0, "every slot came back");
+}
+
+async fn results_and_values_are_capped_in_bytes(backend: Backend) {
+    let app = spawn(backend).await;
+    install_copy(&app, "big", 4).await;
+    let big = "/api/v1/services/big";
+    // A value over 1 MiB is refused (a bug of the plugin: a generic 500),
+    // and nothing is stored.
+    app.client.post_empty(&format!("{big}/big-note?kib=1025"), None).await.assert_problem(500, "internal");
+    assert_eq!(app.client.get(&format!("{big}/notes"), None).await.body, serde_json::json!([]));
+    // Nine notes of 1000 KiB each fit one by one, but a select of them all
+    // would return more than 8 MiB: the plugin gets quota-exceeded.
+    for _ in 0..9 {
+        assert_eq!(app.client.post_empty(&format!("{big}/big-note?kib=1000"), None).await.status, 204);
+    }
+    let detail = app.client.get(&format!("{big}/notes"), None).await.assert_problem(429, "too-many-requests");
+    assert!(detail.contains("exceed 8 MiB"), "{detail}");
+    // The refusal was the select's: the plugin and its data are fine.
+    assert_eq!(app.client.get(&format!("{big}/noop"), None).await.status, 204);
+}
 
 async fn spawn(backend: Backend) -> TestApp {
     TestApp::spawn_with(backend, Options { fixtures: true, ..Options::default() }).await
@@ -101,7 +222,8 @@ async fn excess_concurrent_calls_get_503_with_retry_after(backend: Backend) {
             tokio::spawn(async move { client.post_empty("/api/v1/services/narrow/loop", None).await })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    let narrow = app.state.runtime.get("narrow").unwrap();
+    wait_until("both slots are taken", || narrow.in_use() == 2).await;
     for _ in 0..3 {
         let answer = app.client.post_empty("/api/v1/services/narrow/loop", None).await;
         assert!(answer.assert_problem(503, "service-busy").contains("2 concurrent"));
@@ -179,7 +301,10 @@ async fn oversized_requests_and_invalid_answers_are_stopped_at_the_host(backend:
         .assert_problem(413, "payload-too-large");
     let detail = app.client.get(&format!("{BASE}/bad-status"), None).await.assert_problem(502, "plugin-bad-response");
     assert!(detail.contains("1000"), "{detail}");
-    let detail = app.client.get(&format!("{BASE}/huge"), None).await.assert_problem(502, "plugin-bad-response");
+    // Building 5 MiB may take a loaded machine past the fixture's 300 ms:
+    // the copy has a deadline no machine reaches.
+    install_copy(&app, "roomy", 4).await;
+    let detail = app.client.get("/api/v1/services/roomy/huge", None).await.assert_problem(502, "plugin-bad-response");
     assert!(detail.contains("limit"), "{detail}");
 }
 

@@ -37,8 +37,18 @@ impl LogContext {
     }
 }
 
-impl log::Host for LogContext {
-    async fn write(&mut self, level: Level, message: String) {
+impl LogContext {
+    /// A line the plugin printed to stdout or stderr: under the same grant
+    /// and the same per-request limits as its log calls.
+    pub fn printed(&mut self, stream: Stream, line: &str) {
+        let level = match stream {
+            Stream::Stdout => Level::Info,
+            Stream::Stderr => Level::Warn,
+        };
+        self.keep(level, stream.name(), line);
+    }
+
+    fn keep(&mut self, level: Level, kind: &str, message: &str) {
         if !self.granted {
             // Denied, like any ungranted capability; noted once per request.
             if self.lines == 0 {
@@ -54,8 +64,37 @@ impl log::Host for LogContext {
             }
             return;
         }
-        let message = one_line(truncate(&message, MAX_MESSAGE_BYTES));
+        let message = one_line(truncate(message, MAX_MESSAGE_BYTES));
         let (plugin, version, request_id) = (self.plugin.as_str(), self.version.to_string(), self.request_id.as_str());
+        self.kept.push(plugin, &version, request_id, kind, &message);
+        match level {
+            Level::Trace => tracing::trace!(target: "plugin", plugin, version, request_id, kind, "{message}"),
+            Level::Debug => tracing::debug!(target: "plugin", plugin, version, request_id, kind, "{message}"),
+            Level::Info => tracing::info!(target: "plugin", plugin, version, request_id, kind, "{message}"),
+            Level::Warn => tracing::warn!(target: "plugin", plugin, version, request_id, kind, "{message}"),
+            Level::Error => tracing::error!(target: "plugin", plugin, version, request_id, kind, "{message}"),
+        }
+    }
+}
+
+/// Which of a plugin's output streams a line came from.
+#[derive(Debug, Clone, Copy)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl Stream {
+    fn name(self) -> &'static str {
+        match self {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        }
+    }
+}
+
+impl log::Host for LogContext {
+    async fn write(&mut self, level: Level, message: String) {
         let kind = match level {
             Level::Trace => "trace",
             Level::Debug => "debug",
@@ -63,14 +102,7 @@ impl log::Host for LogContext {
             Level::Warn => "warn",
             Level::Error => "error",
         };
-        self.kept.push(plugin, &version, request_id, kind, &message);
-        match level {
-            Level::Trace => tracing::trace!(target: "plugin", plugin, version, request_id, "{message}"),
-            Level::Debug => tracing::debug!(target: "plugin", plugin, version, request_id, "{message}"),
-            Level::Info => tracing::info!(target: "plugin", plugin, version, request_id, "{message}"),
-            Level::Warn => tracing::warn!(target: "plugin", plugin, version, request_id, "{message}"),
-            Level::Error => tracing::error!(target: "plugin", plugin, version, request_id, "{message}"),
-        }
+        self.keep(level, kind, &message);
     }
 }
 

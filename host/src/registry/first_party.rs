@@ -8,6 +8,16 @@ use std::path::Path;
 use super::install::{InstallError, Installed, Installer};
 use super::lifecycle::Upload;
 
+/// The ids of the services the platform ships. No unit may claim one, even
+/// on a platform that has not installed it yet: residents trust these names
+/// to be the city's own.
+pub const RESERVED_IDS: [&str; 4] = ["legal-consultation", "lost-id-reissue", "residence-permit", "utility-referral"];
+
+/// Whether `id` is kept for a first-party service.
+pub fn is_reserved(id: &str) -> bool {
+    RESERVED_IDS.contains(&id)
+}
+
 /// The actor recorded for plugins the platform installs itself.
 pub const SYSTEM_ACTOR: &str = "system";
 

@@ -144,6 +144,58 @@ pub struct Limits {
     pub max_concurrency: u32,
 }
 
+impl Limits {
+    /// Every limit above the platform's maximum, as a fault naming its
+    /// field: a manifest asks for what it will get, not more, so nobody is
+    /// surprised by a silent cut at approval.
+    pub fn beyond(&self, max: &Limits) -> Vec<ManifestError> {
+        [
+            ("memory-mb", self.memory_mb, max.memory_mb),
+            ("timeout-ms", self.timeout_ms, max.timeout_ms),
+            ("max-concurrency", self.max_concurrency, max.max_concurrency),
+        ]
+        .into_iter()
+        .filter(|(_, asked, most)| asked > most)
+        .map(|(name, asked, most)| {
+            problem(format!("limits.{name}"), format!("{asked} is above this platform's maximum of {most}"))
+        })
+        .collect()
+    }
+
+    /// What `self` raises over `current`, for the reviewer.
+    pub fn raised_over(&self, current: &Limits) -> Vec<String> {
+        [
+            ("memory-mb", self.memory_mb, current.memory_mb),
+            ("timeout-ms", self.timeout_ms, current.timeout_ms),
+            ("max-concurrency", self.max_concurrency, current.max_concurrency),
+        ]
+        .into_iter()
+        .filter(|(_, new, now)| new > now)
+        .map(|(name, new, now)| format!("limit `{name}` raised from {now} to {new}"))
+        .collect()
+    }
+}
+
+/// The tables and columns `new` declares that `current` does not, for the
+/// reviewer (every table when there is no current version).
+pub fn added_storage(current: Option<&Manifest>, new: &Manifest) -> Vec<String> {
+    let mut added = Vec::new();
+    for table in &new.tables {
+        match current.and_then(|c| c.tables.iter().find(|t| t.name == table.name)) {
+            None => {
+                let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+                added.push(format!("new table `{}` ({})", table.name, columns.join(", ")));
+            }
+            Some(now) => {
+                for column in table.columns.iter().filter(|c| now.column(&c.name).is_none()) {
+                    added.push(format!("new column `{}.{}` ({})", table.name, column.name, column.ty));
+                }
+            }
+        }
+    }
+    added
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits { memory_mb: 32, timeout_ms: 2000, max_concurrency: 16 }
@@ -480,6 +532,10 @@ fn check_limits(raw: Option<RawLimits>) -> Result<Limits, ManifestError> {
     })
 }
 
+/// Names PostgreSQL gives every table itself: a column may not take one
+/// (SQLite would accept it, so a plugin would work on one backend only).
+const POSTGRES_SYSTEM_COLUMNS: [&str; 7] = ["tableoid", "xmin", "cmin", "xmax", "cmax", "ctid", "oid"];
+
 /// Table and column names: lower-case letters, digits and single
 /// underscores, starting with a letter, at most 28 characters (so the
 /// prefixed physical name fits PostgreSQL's 63-byte identifiers).
@@ -522,6 +578,12 @@ fn check_tables(raw: Vec<RawTable>) -> Result<Vec<TableDef>, ManifestError> {
             check_identifier(&field, &column.name)?;
             if column.name == "id" {
                 return Err(problem(field, "`id` is implicit in every table; do not declare it"));
+            }
+            if POSTGRES_SYSTEM_COLUMNS.contains(&column.name.as_str()) {
+                return Err(problem(
+                    field,
+                    format!("`{}` is a system column of PostgreSQL tables; choose another name", column.name),
+                ));
             }
             if columns.iter().any(|known: &ColumnDef| known.name == column.name) {
                 return Err(problem(field, format!("column `{}` is declared twice", column.name)));
@@ -612,8 +674,18 @@ mod tests {
         }
         assert!(Manifest::parse(&GOOD.replace(r#"en = "Guest book""#, r#"en = "Guest\u200Fbook""#)).is_ok());
         assert_eq!(error_for("memory-mb = 16", "memory-mb = 0").field, "limits.memory-mb");
+        let asked = Limits { memory_mb: 256, timeout_ms: 1000, max_concurrency: 100 };
+        let faults = asked.beyond(&Limits { memory_mb: 128, timeout_ms: 10_000, max_concurrency: 64 });
+        let fields: Vec<&str> = faults.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["limits.memory-mb", "limits.max-concurrency"]);
+        assert_eq!(faults[0].problem, "256 is above this platform's maximum of 128");
         assert_eq!(error_for(r#"type = "integer""#, r#"type = "money""#).field, "tables[0].columns[1].type");
         assert_eq!(error_for(r#"name = "stars""#, r#"name = "id""#).field, "tables[0].columns[1].name");
+        for system in POSTGRES_SYSTEM_COLUMNS {
+            let refused = error_for(r#"name = "stars""#, &format!(r#"name = "{system}""#));
+            assert_eq!(refused.field, "tables[0].columns[1].name");
+            assert!(refused.problem.contains("system column of PostgreSQL"), "{}", refused.problem);
+        }
         assert_eq!(error_for(r#"name = "stars""#, r#"name = "author""#).field, "tables[0].columns[1].name");
         assert_eq!(
             error_for(r#"columns = ["author"]"#, r#"columns = ["nobody"]"#).field,

@@ -35,6 +35,14 @@ pub enum ValidationError {
     AsyncExport,
     #[error("imports `{import}` of version {found}; this host supports {supported}")]
     UnsupportedVersion { import: String, found: String, supported: String },
+    #[error(
+        "needs more than one instance may have on this platform: {0}. Each instance may have at most {memories} linear memories, \
+         {tables} tables and {instances} core module instances, and start within the memory limit",
+        memories = crate::runtime::engine::MAX_MEMORIES_PER_INSTANCE,
+        tables = crate::runtime::engine::MAX_TABLES_PER_INSTANCE,
+        instances = crate::runtime::engine::MAX_CORE_INSTANCES_PER_INSTANCE
+    )]
+    OverPoolLimits(String),
     #[error("does not implement the onewindow:platform/service world: {0}")]
     WrongWorld(String),
 }

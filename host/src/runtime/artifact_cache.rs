@@ -8,6 +8,7 @@
 //! compile is written out, dropped and mapped back for the same reason, and
 //! compiles run one at a time: each holds hundreds of MB while it runs.
 
+use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -22,6 +23,10 @@ pub enum CompileError {
     /// The bytes are not a valid component (first line of wasmtime's reason).
     #[error("{0}")]
     Invalid(String),
+    /// The component needs more than the instance pool gives one instance
+    /// (memories, tables, core instances, initial sizes).
+    #[error("{0}")]
+    OverLimits(String),
     /// The cache directory could not be written.
     #[error(transparent)]
     Cache(#[from] std::io::Error),
@@ -65,30 +70,80 @@ impl ArtifactCache {
     /// Loads the artifact of `sha256` if present and usable, else compiles
     /// `bytes` and stores the artifact. A corrupt or stale artifact is
     /// replaced, never trusted.
-    pub fn load_or_compile(&self, engine: &Engine, sha256: &str, bytes: &[u8]) -> Result<Component, CompileError> {
+    pub fn load_or_compile<E: From<CompileError>>(
+        &self,
+        engine: &Engine,
+        sha256: &str,
+        bytes: &[u8],
+        accept: impl Fn(&Component) -> Result<(), E>,
+    ) -> Result<Component, E> {
         assert!(sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit()), "cache keys are sha256 hex");
         let name = format!("{sha256}-{}.cwasm", engine_key(engine));
         if let Some(component) = self.mapped(engine, &name) {
+            accept(&component)?;
             return Ok(component);
         }
         let _one_at_a_time = self.compiling.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         // Another upload of the same bytes may have compiled it meanwhile.
         if let Some(component) = self.mapped(engine, &name) {
+            accept(&component)?;
             return Ok(component);
         }
         let artifact = engine.precompile_component(bytes).map_err(|e| {
             return_freed_memory();
             CompileError::Invalid(first_line(&format!("{e:#}")))
         })?;
+        // Loading checks the component against the instance pool's caps,
+        // which compiling does not; `accept` checks its imports. Both run
+        // before anything is written, so a refused upload leaves no artifact.
+        // SAFETY: `artifact` was produced just now by this engine.
+        let checked = unsafe { Component::deserialize(engine, &artifact) }.map_err(|e| {
+            let reason = format!("{e:#}");
+            if reason.contains("pooling allocator") {
+                CompileError::OverLimits(first_line(&reason))
+            } else {
+                CompileError::Invalid(first_line(&reason))
+            }
+        })?;
+        accept(&checked)?;
+        drop(checked);
         // Write then rename, so a crash never leaves half an artifact behind.
         let temp = format!("{name}.{}.tmp", uuid::Uuid::now_v7());
-        self.dir.write(&temp, &artifact)?;
+        self.dir.write(&temp, &artifact).map_err(CompileError::from)?;
         drop(artifact);
         return_freed_memory();
-        self.dir.rename(&temp, &self.dir, &name)?;
-        self.mapped(engine, &name).ok_or_else(|| {
+        self.dir.rename(&temp, &self.dir, &name).map_err(CompileError::from)?;
+        Ok(self.mapped(engine, &name).ok_or_else(|| {
             CompileError::Cache(std::io::Error::other(format!("artifact {name} unusable right after writing")))
-        })
+        })?)
+    }
+}
+
+impl ArtifactCache {
+    /// Removes the artifacts no one will load again: those of another
+    /// engine (left by an older wasmtime), temporary files of an interrupted
+    /// write, and those of components no stored version keeps (`keep` holds
+    /// their sha256s). Only for a cache this host alone uses: another host
+    /// sharing it may be writing, or keep versions this one does not know.
+    pub fn collect(&self, engine: &Engine, keep: &HashSet<String>) -> std::io::Result<usize> {
+        let current = engine_key(engine);
+        let mut removed = 0;
+        for entry in self.dir.entries()? {
+            let entry = entry?;
+            if !entry.file_type()?.is_file() {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let wanted = match name.strip_suffix(".cwasm").and_then(|stem| stem.split_once('-')) {
+                Some((sha256, engine)) => engine == current && keep.contains(sha256),
+                None => false,
+            };
+            if !wanted {
+                self.dir.remove_file(&name)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 }
 
@@ -121,6 +176,10 @@ mod tests {
     const EMPTY: &[u8] = b"\0asm\x0d\0\x01\0";
     const SHA: &str = "0000000000000000000000000000000000000000000000000000000000000001";
 
+    fn accept_all(_: &Component) -> Result<(), CompileError> {
+        Ok(())
+    }
+
     fn artifacts(dir: &Path) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
         files.sort();
@@ -131,12 +190,12 @@ mod tests {
     fn compiles_once_then_maps_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let (engine, cache) = (Engine::default(), ArtifactCache::open(dir.path()).unwrap());
-        cache.load_or_compile(&engine, SHA, EMPTY).unwrap();
+        cache.load_or_compile(&engine, SHA, EMPTY, accept_all).unwrap();
         let written = artifacts(dir.path());
         assert_eq!(written.len(), 1, "one artifact, no temporary left: {written:?}");
         let before = std::fs::metadata(&written[0]).unwrap().modified().unwrap();
         // Garbage bytes under the same key: served from the file, not compiled.
-        cache.load_or_compile(&engine, SHA, b"not even wasm").expect("served from the cache");
+        cache.load_or_compile(&engine, SHA, b"not even wasm", accept_all).expect("served from the cache");
         assert_eq!(std::fs::metadata(&written[0]).unwrap().modified().unwrap(), before, "not rewritten");
     }
 
@@ -144,13 +203,71 @@ mod tests {
     fn a_corrupt_artifact_is_replaced_and_bad_bytes_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let (engine, cache) = (Engine::default(), ArtifactCache::open(dir.path()).unwrap());
-        cache.load_or_compile(&engine, SHA, EMPTY).unwrap();
+        cache.load_or_compile(&engine, SHA, EMPTY, accept_all).unwrap();
         let file = artifacts(dir.path()).remove(0);
         std::fs::write(&file, b"scribbled over").unwrap();
-        cache.load_or_compile(&engine, SHA, EMPTY).expect("recompiled");
+        cache.load_or_compile(&engine, SHA, EMPTY, accept_all).expect("recompiled");
         assert_ne!(std::fs::read(&file).unwrap(), b"scribbled over");
         let other = "00000000000000000000000000000000000000000000000000000000000000ff";
-        assert!(matches!(cache.load_or_compile(&engine, other, b"\0asm garbage"), Err(CompileError::Invalid(_))));
+        assert!(matches!(
+            cache.load_or_compile(&engine, other, b"\0asm garbage", accept_all),
+            Err(CompileError::Invalid(_))
+        ));
         assert_eq!(artifacts(dir.path()).len(), 1, "nothing stored for a refused component");
+        let refuse = |_: &Component| Err(CompileError::Invalid("imports something ungranted".into()));
+        assert!(cache.load_or_compile(&engine, other, EMPTY, refuse).is_err());
+        assert_eq!(artifacts(dir.path()).len(), 1, "nothing stored for a component its check refused");
+    }
+
+    #[test]
+    fn collecting_keeps_only_the_artifacts_of_kept_components_for_this_engine() {
+        let dir = tempfile::tempdir().unwrap();
+        let (engine, cache) = (Engine::default(), ArtifactCache::open(dir.path()).unwrap());
+        cache.load_or_compile(&engine, SHA, EMPTY, accept_all).unwrap();
+        let dropped = "00000000000000000000000000000000000000000000000000000000000000dd";
+        cache.load_or_compile(&engine, dropped, EMPTY, accept_all).unwrap();
+        std::fs::write(dir.path().join(format!("{SHA}-0123456789abcdef.cwasm")), b"old engine").unwrap();
+        std::fs::write(dir.path().join(format!("{SHA}-x.cwasm.0190.tmp")), b"half written").unwrap();
+        assert_eq!(artifacts(dir.path()).len(), 4);
+        let removed = cache.collect(&engine, &HashSet::from([SHA.to_owned()])).unwrap();
+        assert_eq!(removed, 3);
+        let left = artifacts(dir.path());
+        assert_eq!(left, [dir.path().join(format!("{SHA}-{}.cwasm", engine_key(&engine)))]);
+    }
+
+    #[test]
+    fn a_component_over_the_pools_caps_is_refused_before_it_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ArtifactCache::open(dir.path()).unwrap();
+        let mut pool = wasmtime::PoolingAllocationConfig::default();
+        pool.max_memories_per_component(1).total_memories(4);
+        let mut config = wasmtime::Config::new();
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).unwrap();
+        let two_memories = component_with_memories(2);
+        let refused = cache.load_or_compile(&engine, SHA, &two_memories, accept_all).unwrap_err();
+        assert!(
+            matches!(&refused, CompileError::OverLimits(reason) if reason.contains("2 Wasm linear memories")),
+            "{refused}"
+        );
+        assert!(artifacts(dir.path()).is_empty());
+        cache.load_or_compile(&engine, SHA, &component_with_memories(1), accept_all).expect("one memory fits");
+    }
+
+    /// A component that instantiates a one-memory core module `instances` times.
+    fn component_with_memories(instances: u32) -> Vec<u8> {
+        use wasm_encoder::{Component, InstanceSection, MemorySection, MemoryType, Module, ModuleSection};
+        let mut memory = MemorySection::new();
+        memory.memory(MemoryType { minimum: 1, maximum: None, memory64: false, shared: false, page_size_log2: None });
+        let mut module = Module::new();
+        module.section(&memory);
+        let mut instances_section = InstanceSection::new();
+        for _ in 0..instances {
+            instances_section.instantiate(0, Vec::<(&str, wasm_encoder::ModuleArg)>::new());
+        }
+        let mut component = Component::new();
+        component.section(&ModuleSection(&module));
+        component.section(&instances_section);
+        component.finish()
     }
 }

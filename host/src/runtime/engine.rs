@@ -9,23 +9,37 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use crate::config::RuntimeConfig;
 
-/// How often the epoch advances; deadlines are counted in these ticks.
-pub const TICK: Duration = Duration::from_millis(10);
+/// How often the epoch advances. At every tick a running guest yields to
+/// the executor (and its deadline is checked), so this is also the longest
+/// slice a CPU-bound plugin holds a worker thread while other requests wait:
+/// with 10 ms, a quiet plugin's answer waited ~36 ms behind two looping
+/// plugins on 2 cores; 2 ms keeps that to a few ms for 500 wake-ups a second.
+pub const TICK: Duration = Duration::from_millis(2);
 
 /// Bytes of each pooled memory, table and stack kept resident between
 /// instances.
 const KEEP_RESIDENT: usize = 2 << 20;
 
+/// What one instance may contain. A Rust component needs one memory and a
+/// few core instances (its module plus adapter shims); componentize-py
+/// links a dozen modules over one memory. Capping them keeps one plugin
+/// from claiming the pool's memories and tables for itself, and makes the
+/// pool's totals exact: every component-instance slot can be filled.
+pub const MAX_MEMORIES_PER_INSTANCE: u32 = 2;
+pub const MAX_TABLES_PER_INSTANCE: u32 = 32;
+pub const MAX_CORE_INSTANCES_PER_INSTANCE: u32 = 32;
+
 /// Builds the engine.
 pub fn build(config: &RuntimeConfig) -> anyhow::Result<Engine> {
     let slots = config.pool_instances.max(1);
     let mut pool = PoolingAllocationConfig::default();
-    // A Rust component has a few core instances (its module plus adapter
-    // shims), each with a table; size the pool for that.
     pool.total_component_instances(slots)
-        .total_core_instances(slots * 8)
-        .total_memories(slots * 2)
-        .total_tables(slots * 8)
+        .max_memories_per_component(MAX_MEMORIES_PER_INSTANCE)
+        .max_tables_per_component(MAX_TABLES_PER_INSTANCE)
+        .max_core_instances_per_component(MAX_CORE_INSTANCES_PER_INSTANCE)
+        .total_core_instances(slots * MAX_CORE_INSTANCES_PER_INSTANCE)
+        .total_memories(slots * MAX_MEMORIES_PER_INSTANCE)
+        .total_tables(slots * MAX_TABLES_PER_INSTANCE)
         .max_memory_size((config.max_memory_mb as usize) << 20)
         // Reset a finished instance's memory by rewriting the pages it
         // touched (found with PAGEMAP_SCAN where the kernel has it) instead

@@ -22,6 +22,7 @@ use crate::runtime::plugin_logs::PluginLogs;
 use crate::store::Store;
 use crate::store::accounts::Role;
 use crate::store::tx::RequestTx;
+use crate::telemetry::metrics::BusyLimit;
 use crate::wit::{Request, Response};
 
 /// Extra wall-clock time past the epoch deadline before the host gives up
@@ -39,6 +40,10 @@ pub enum InvokeError {
     /// Every instance slot of the plugin is busy.
     #[error("the service is at its limit of {0} concurrent requests")]
     Busy(u32),
+    /// The platform's instance pool is full (or the plugin holds more
+    /// than its share of it while it runs low).
+    #[error("the platform is serving as many requests as it can; retry shortly")]
+    PoolBusy,
     /// The call ran past its deadline and was stopped.
     #[error("the service did not answer within {} ms", .0.as_millis())]
     Timeout(Duration),
@@ -63,14 +68,25 @@ pub async fn invoke(
     keyring: &Arc<Keyring>,
     logs: &Arc<PluginLogs>,
     plugin: &LoadedPlugin,
+    admit: impl FnOnce() -> Option<tokio::sync::OwnedSemaphorePermit>,
     invocation: Invocation,
 ) -> Result<Response, InvokeError> {
     let limits = *plugin.limits();
-    let _slot = plugin.slots().clone().try_acquire_owned().map_err(|_| InvokeError::Busy(limits.max_concurrency))?;
+    let metrics = plugin.metrics();
+    let Ok(_slot) = plugin.slots().clone().try_acquire_owned() else {
+        metrics.refused_busy(BusyLimit::Plugin);
+        return Err(InvokeError::Busy(limits.max_concurrency));
+    };
+    let Some(_pool_slot) = admit() else {
+        metrics.refused_busy(BusyLimit::Pool);
+        return Err(InvokeError::PoolBusy);
+    };
     let manifest = plugin.manifest();
     let request_id = invocation.request.request_id.clone();
 
-    let tx = RequestTx::new(store.clone());
+    // The deadline counts from now, instantiation included.
+    let deadline = Instant::now() + limits.timeout;
+    let tx = RequestTx::with_deadline(store.clone(), deadline);
     let actor = actor_of(&invocation.request);
     let session = Session {
         store: store.clone(),
@@ -89,7 +105,7 @@ pub async fn invoke(
         reads: Vec::new(),
     };
     let capabilities = Capabilities {
-        data: DataContext::new(plugin.schema().clone(), tx.clone()),
+        data: DataContext::new(plugin.schema().clone(), tx.clone(), metrics.clone()),
         log: LogContext::new(
             manifest.id.clone(),
             manifest.version.clone(),
@@ -111,11 +127,9 @@ pub async fn invoke(
     let state = InstanceState::new(capabilities, MemoryLimiter::new(limits.memory_bytes));
     let mut wasm_store = wasmtime::Store::new(engine, state);
     wasm_store.limiter(|state| &mut state.limiter);
-    // The deadline counts from now, instantiation included. At every epoch
-    // tick the guest yields to the executor, so a plugin that computes for
-    // long never holds a worker thread from other requests; past the
-    // deadline it is interrupted.
-    let deadline = Instant::now() + limits.timeout;
+    // At every epoch tick the guest yields to the executor, so a plugin
+    // that computes for long never holds a worker thread from other
+    // requests; past the deadline it is interrupted.
     wasm_store.set_epoch_deadline(1);
     wasm_store.epoch_deadline_callback(move |_| {
         if Instant::now() >= deadline {
@@ -127,11 +141,13 @@ pub async fn invoke(
     });
 
     let call = async {
+        let started = Instant::now();
         let service = plugin.pre().instantiate_async(&mut wasm_store).await?;
+        metrics.instantiated(started.elapsed());
         service.call_handle(&mut wasm_store, &invocation.request).await
     };
     let outcome = tokio::time::timeout(limits.timeout + GRACE, call).await;
-    log_captured_output(wasm_store.data(), logs, plugin, &request_id);
+    wasm_store.data_mut().log_printed_output();
     // The reads happened whatever the outcome: log them before anything
     // else, and let no answer out whose reads could not be logged.
     let reads = wasm_store.data_mut().records.take_reads();
@@ -142,6 +158,7 @@ pub async fn invoke(
 
     let response = match outcome {
         Err(_elapsed) => {
+            metrics.timed_out();
             let failure = InvokeError::Timeout(limits.timeout);
             logs.push(
                 manifest.id.as_str(),
@@ -156,6 +173,13 @@ pub async fn invoke(
             // The owner's log gets where it failed; the caller only the kind.
             let backtrace = guest_backtrace(&error);
             let failure = classify_failure(error, wasm_store.data(), &limits, manifest.id.as_str(), &request_id);
+            match &failure {
+                InvokeError::Timeout(_) => metrics.timed_out(),
+                InvokeError::MemoryLimit(_) => metrics.memory_killed(),
+                InvokeError::Trapped(_) => metrics.trapped(),
+                InvokeError::PoolBusy => metrics.refused_busy(BusyLimit::Pool),
+                _ => {}
+            }
             logs.push(
                 manifest.id.as_str(),
                 &manifest.version.to_string(),
@@ -194,6 +218,11 @@ fn classify_failure(
     tracing::warn!(plugin, request_id, "plugin call failed: {error:#}");
     if state.limiter.was_hit() {
         return InvokeError::MemoryLimit(limits.memory_bytes);
+    }
+    // Admission keeps the pool from running out; should it still, the
+    // caller is told to retry, as for any other busy pool.
+    if error.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+        return InvokeError::PoolBusy;
     }
     match error.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => InvokeError::Timeout(limits.timeout),
@@ -251,21 +280,6 @@ fn check_response(response: &Response, max_size: usize) -> Result<(), InvokeErro
         )));
     }
     Ok(())
-}
-
-fn log_captured_output(state: &InstanceState, logs: &PluginLogs, loaded: &LoadedPlugin, request_id: &str) {
-    let (stdout, stderr) = state.captured_output();
-    let (plugin, version) = (loaded.manifest().id.as_str(), loaded.manifest().version.to_string());
-    for line in stdout {
-        let line = crate::capabilities::log::one_line(&line);
-        tracing::info!(target: "plugin", plugin, request_id, stream = "stdout", "{line}");
-        logs.push(plugin, &version, request_id, "stdout", &line);
-    }
-    for line in stderr {
-        let line = crate::capabilities::log::one_line(&line);
-        tracing::warn!(target: "plugin", plugin, request_id, stream = "stderr", "{line}");
-        logs.push(plugin, &version, request_id, "stderr", &line);
-    }
 }
 
 /// Who the caller is, as the records engine sees them.

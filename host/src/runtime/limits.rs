@@ -31,17 +31,21 @@ impl PluginLimits {
     }
 }
 
-/// Caps an instance's memory and remembers whether the cap was hit, so a
-/// failed call can be reported as "out of memory" rather than a generic trap.
+/// Caps an instance's memory — all of its linear memories together, since
+/// wasmtime asks about each memory on its own — and remembers whether the
+/// cap was hit, so a failed call can be reported as "out of memory" rather
+/// than a generic trap.
 pub struct MemoryLimiter {
     max_bytes: usize,
+    /// Bytes of every memory the instance has, as granted so far.
+    total: usize,
     hit: bool,
 }
 
 impl MemoryLimiter {
-    /// A limiter allowing `max_bytes` of linear memory.
+    /// A limiter allowing `max_bytes` of linear memory in all.
     pub fn new(max_bytes: usize) -> MemoryLimiter {
-        MemoryLimiter { max_bytes, hit: false }
+        MemoryLimiter { max_bytes, total: 0, hit: false }
     }
 
     /// True once a growth past the cap was refused.
@@ -51,13 +55,17 @@ impl MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        if desired > self.max_bytes {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        // A memory being created asks with `current` 0, so the sum counts
+        // every memory from its first page.
+        let total = (self.total - current.min(self.total)).saturating_add(desired);
+        if total > self.max_bytes {
             self.hit = true;
             // Refuse the growth: the guest's allocator sees a failed
             // `memory.grow` and aborts, which ends this request only.
             return Ok(false);
         }
+        self.total = total;
         Ok(true)
     }
 
@@ -85,6 +93,18 @@ mod tests {
         let mut limiter = MemoryLimiter::new(1 << 20);
         assert!(limiter.memory_growing(0, 1 << 20, None).unwrap());
         assert!(!limiter.was_hit());
+        assert!(!limiter.memory_growing(1 << 20, 2 << 20, None).unwrap());
+        assert!(limiter.was_hit());
+    }
+
+    #[test]
+    fn the_cap_bounds_all_memories_of_the_instance_together() {
+        let mut limiter = MemoryLimiter::new(3 << 20);
+        // Two memories created at 1 MiB each: 2 MiB in all.
+        assert!(limiter.memory_growing(0, 1 << 20, None).unwrap());
+        assert!(limiter.memory_growing(0, 1 << 20, None).unwrap());
+        // Either may grow by one more MiB, but not both.
+        assert!(limiter.memory_growing(1 << 20, 2 << 20, None).unwrap());
         assert!(!limiter.memory_growing(1 << 20, 2 << 20, None).unwrap());
         assert!(limiter.was_hit());
     }

@@ -15,6 +15,7 @@ use crate::capabilities::notify::Templates;
 use crate::config::RuntimeConfig;
 use crate::records::policy::RecordPolicy;
 use crate::registry::manifest::{Limits, Manifest};
+use crate::telemetry::metrics::PluginMetrics;
 
 /// What a version runs with: its manifest and exact bytes, and the grants
 /// and limits an admin approved (never more than the manifest asked for).
@@ -42,6 +43,7 @@ pub struct LoadedPlugin {
     pre: ServicePre<InstanceState>,
     limits: PluginLimits,
     slots: Arc<Semaphore>,
+    metrics: Arc<PluginMetrics>,
 }
 
 impl LoadedPlugin {
@@ -65,7 +67,21 @@ impl LoadedPlugin {
         let cases = Arc::new(CasePolicy::new(&manifest, &grants));
         let templates = Arc::new(Templates::new(&manifest, &grants));
         let slots = Arc::new(Semaphore::new(limits.max_concurrency as usize));
-        Ok(LoadedPlugin { manifest, sha256, grants, schema, records, cases, templates, owner, pre, limits, slots })
+        let metrics = Arc::new(PluginMetrics::new(manifest.id.as_str(), &manifest.version.to_string()));
+        Ok(LoadedPlugin {
+            manifest,
+            sha256,
+            grants,
+            schema,
+            records,
+            cases,
+            templates,
+            owner,
+            pre,
+            limits,
+            slots,
+            metrics,
+        })
     }
 
     /// The sha256 of the component serving.
@@ -118,7 +134,17 @@ impl LoadedPlugin {
         &self.pre
     }
 
+    /// Calls of this version in flight now.
+    pub fn in_use(&self) -> usize {
+        (self.limits.max_concurrency as usize).saturating_sub(self.slots.available_permits())
+    }
+
     pub(super) fn slots(&self) -> &Arc<Semaphore> {
         &self.slots
+    }
+
+    /// Its series at `/metrics`.
+    pub fn metrics(&self) -> &Arc<PluginMetrics> {
+        &self.metrics
     }
 }

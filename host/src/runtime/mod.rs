@@ -1,11 +1,13 @@
 //! The wasmtime runtime: one engine, compiled components cached on disk, a
 //! fresh instance for every request, and per-plugin limits.
 
+mod admission;
 mod artifact_cache;
 pub mod engine;
 pub mod invoke;
 pub mod limits;
 pub mod loaded;
+mod output;
 pub mod plugin_logs;
 pub mod state;
 
@@ -37,6 +39,7 @@ pub struct Runtime {
     logs: Arc<plugin_logs::PluginLogs>,
     active: RwLock<HashMap<PluginId, Arc<LoadedPlugin>>>,
     lifecycle: tokio::sync::Mutex<()>,
+    admission: admission::Admission,
     _ticker: engine::EpochTicker,
 }
 
@@ -51,7 +54,9 @@ impl Runtime {
         let engine = engine::build(&config)?;
         let ticker = engine::EpochTicker::start(engine.clone());
         let linker = state::linker(&engine)?;
+        let admission = admission::Admission::new(config.pool_instances.max(1) as usize);
         Ok(Runtime {
+            admission,
             engine,
             linker,
             cache,
@@ -90,9 +95,21 @@ impl Runtime {
         &self.config
     }
 
-    /// Compiles `bytes`, or loads the cached artifact for `sha256`.
-    pub fn component(&self, sha256: &str, bytes: &[u8]) -> Result<Component, CompileError> {
-        self.cache.load_or_compile(&self.engine, sha256, bytes)
+    /// Compiles `bytes`, or loads the cached artifact for `sha256`, if the
+    /// component fits the instance pool and `accept` takes it.
+    pub fn component<E: From<CompileError>>(
+        &self,
+        sha256: &str,
+        bytes: &[u8],
+        accept: impl Fn(&Component) -> Result<(), E>,
+    ) -> Result<Component, E> {
+        self.cache.load_or_compile(&self.engine, sha256, bytes, accept)
+    }
+
+    /// Removes cached artifacts of components outside `keep` (sha256s) and
+    /// of other engines; see [`ArtifactCache::collect`].
+    pub fn collect_artifacts(&self, keep: &std::collections::HashSet<String>) -> std::io::Result<usize> {
+        self.cache.collect(&self.engine, keep)
     }
 
     /// Prepares a compiled component to serve with what was approved.
@@ -107,9 +124,12 @@ impl Runtime {
         active.insert(plugin.manifest().id.clone(), Arc::new(plugin));
     }
 
-    /// Held by every lifecycle act from its checks to its runtime swap, so
-    /// concurrent acts (two approvals, approve and reject) cannot interleave
-    /// and leave the database and what is served disagreeing.
+    /// Held by every lifecycle act from its checks to its runtime swap, and
+    /// by every sync of a plugin with the database. Acts across hosts are
+    /// serialised by the database's lifecycle lock, but that lock ends at
+    /// commit, before this host swaps its runtime: without this one a sync
+    /// prompted by a later act on another host could read the database and
+    /// swap first, and this act's older swap would then win.
     pub async fn lifecycle_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.lifecycle.lock().await
     }
@@ -140,6 +160,19 @@ impl Runtime {
         plugin: &LoadedPlugin,
         invocation: Invocation,
     ) -> Result<crate::wit::Response, InvokeError> {
-        invoke::invoke(&self.engine, &self.store, &self.keyring, &self.logs, plugin, invocation).await
+        // The plugin's own slot is taken first, so it counts itself.
+        let admitted = || self.admission.admit(plugin.in_use().saturating_sub(1));
+        let started = std::time::Instant::now();
+        let outcome =
+            invoke::invoke(&self.engine, &self.store, &self.keyring, &self.logs, plugin, admitted, invocation).await;
+        // Every refusal of a call is a 5xx to its caller (see `api::problem`).
+        let status = outcome.as_ref().map_or(500, |response| response.status);
+        plugin.metrics().call_finished(status, started.elapsed());
+        outcome
+    }
+
+    /// Instance slots in use across every plugin.
+    pub fn instances_in_use(&self) -> usize {
+        self.admission.in_use()
     }
 }

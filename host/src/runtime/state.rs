@@ -3,17 +3,17 @@
 //! limiter. Small, and dropped with the instance after one request.
 
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::capabilities::cases::CasesContext;
 use crate::capabilities::data::DataContext;
-use crate::capabilities::log::LogContext;
+use crate::capabilities::log::{LogContext, Stream};
 use crate::capabilities::notify::NotifyContext;
 use crate::capabilities::plugin_info::PluginInfoContext;
 use crate::capabilities::records::RecordsContext;
 
 use super::limits::MemoryLimiter;
+use super::output::CappedOutput;
 
 /// How much of a plugin's stdout and stderr is kept per request.
 const CAPTURE_BYTES: usize = 64 * 1024;
@@ -39,16 +39,16 @@ pub struct InstanceState {
     pub limiter: MemoryLimiter,
     wasi: WasiCtx,
     table: ResourceTable,
-    stdout: MemoryOutputPipe,
-    stderr: MemoryOutputPipe,
+    stdout: CappedOutput,
+    stderr: CappedOutput,
 }
 
 impl InstanceState {
     /// State for one request.
     pub fn new(capabilities: Capabilities, limiter: MemoryLimiter) -> InstanceState {
         let Capabilities { data, log, records, cases, notify, plugin_info } = capabilities;
-        let stdout = MemoryOutputPipe::new(CAPTURE_BYTES);
-        let stderr = MemoryOutputPipe::new(CAPTURE_BYTES);
+        let stdout = CappedOutput::new(CAPTURE_BYTES);
+        let stderr = CappedOutput::new(CAPTURE_BYTES);
         // No preopened directories, no environment, no arguments, no network
         // (the builder's socket check denies every address by default).
         let wasi = WasiCtx::builder().stdout(stdout.clone()).stderr(stderr.clone()).build();
@@ -67,14 +67,23 @@ impl InstanceState {
         }
     }
 
-    /// The non-empty lines the plugin printed, as (stdout, stderr).
-    pub fn captured_output(&self) -> (Vec<String>, Vec<String>) {
-        (lines(&self.stdout), lines(&self.stderr))
+    /// Passes what the plugin printed to its log, line by line, under the
+    /// log grant and limits; a note says how much did not fit the capture.
+    pub fn log_printed_output(&mut self) {
+        for (stream, output) in [(Stream::Stdout, self.stdout.clone()), (Stream::Stderr, self.stderr.clone())] {
+            let (kept, dropped) = output.contents();
+            for line in String::from_utf8_lossy(&kept).lines().filter(|l| !l.trim().is_empty()) {
+                self.log.printed(stream, line);
+            }
+            if dropped > 0 {
+                let note = format!(
+                    "… {dropped} more bytes dropped (at most {} KiB are kept per request)",
+                    CAPTURE_BYTES >> 10
+                );
+                self.log.printed(stream, &note);
+            }
+        }
     }
-}
-
-fn lines(pipe: &MemoryOutputPipe) -> Vec<String> {
-    String::from_utf8_lossy(&pipe.contents()).lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect()
 }
 
 impl WasiView for InstanceState {

@@ -52,7 +52,10 @@ impl Backend {
                 "PRAGMA foreign_keys = ON",
                 "PRAGMA busy_timeout = 15000",
             ],
-            Backend::Postgres => &[],
+            // A backstop for statements outside a plugin's transaction
+            // (which sets its own, to its deadline): longer than any
+            // deadline, like SQLite's busy timeout above.
+            Backend::Postgres => &["SET statement_timeout = 15000"],
         }
     }
 

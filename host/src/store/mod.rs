@@ -28,6 +28,7 @@ pub mod notifications;
 pub mod plugin_tables;
 pub mod plugins;
 pub mod sessions;
+pub mod sign_in_failures;
 pub mod statement;
 pub mod timestamp;
 pub mod tx;
@@ -50,7 +51,9 @@ pub struct Store {
     pool: AnyPool,
     data: AnyPool,
     backend: Backend,
-    plugin_writers: Arc<Semaphore>,
+    plugin_connections: Arc<Semaphore>,
+    /// What the audit chain's hashes are keyed with (see `audit`).
+    audit_key: Option<Arc<crate::audit::AuditKey>>,
 }
 
 impl Store {
@@ -61,9 +64,10 @@ impl Store {
         let pool = open_pool(url, max_connections, backend.connection_setup()).await?;
         let data = open_pool(&backend.data_url(url)?, max_connections, backend.data_connection_setup()).await?;
         // Plugin transactions may hold a data connection while their plugin
-        // computes; leave two for the staff and resident APIs.
-        let plugin_writers = Arc::new(Semaphore::new(max_connections.saturating_sub(2).max(1) as usize));
-        let store = Store { pool, data, backend, plugin_writers };
+        // computes, and many plugin reads at once would take them all;
+        // leave two for the staff and resident APIs.
+        let plugin_connections = Arc::new(Semaphore::new(max_connections.saturating_sub(2).max(1) as usize));
+        let store = Store { pool, data, backend, plugin_connections, audit_key: None };
         store.migrate().await?;
         Ok(store)
     }
@@ -89,10 +93,22 @@ impl Store {
         &self.data
     }
 
-    /// Slots for plugin write transactions, fewer than the data pool's
-    /// connections so plugins can never starve the staff APIs of them.
-    pub fn plugin_writers(&self) -> &Arc<Semaphore> {
-        &self.plugin_writers
+    /// Slots for plugins' reads and write transactions, fewer than the
+    /// data pool's connections so plugins can never starve the staff APIs
+    /// of them.
+    pub fn plugin_connections(&self) -> &Arc<Semaphore> {
+        &self.plugin_connections
+    }
+
+    /// This store, recording audit entries keyed with `key`.
+    pub fn with_audit_key(mut self, key: crate::audit::AuditKey) -> Store {
+        self.audit_key = Some(Arc::new(key));
+        self
+    }
+
+    /// The audit key, once [`Store::with_audit_key`] gave one.
+    pub fn audit_key(&self) -> Option<&crate::audit::AuditKey> {
+        self.audit_key.as_deref()
     }
 
     /// Which database this is.
@@ -148,6 +164,10 @@ mod tests {
         same(
             include_str!("../../migrations/sqlite/0003_plugin_api.sql"),
             include_str!("../../migrations/postgres/0004_plugin_api.sql"),
+        );
+        same(
+            include_str!("../../migrations/sqlite/0004_sign_in_failures.sql"),
+            include_str!("../../migrations/postgres/0005_sign_in_failures.sql"),
         );
         same(
             include_str!("../../migrations/sqlite-data/0001_linkage_data.sql"),

@@ -6,7 +6,11 @@
 //! the first write, so a request that only reads takes no lock; reads join
 //! it once it is open, to see its writes.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::TryStreamExt;
 
 use sqlx::any::AnyRow;
 use sqlx::{Acquire, Any, Transaction};
@@ -51,11 +55,17 @@ impl Outcome {
 struct Inner {
     store: Store,
     tx: Option<Transaction<'static, Any>>,
-    /// Held with the transaction: see `Store::plugin_writers`.
+    /// Held with the transaction: see `Store::plugin_connections`.
     _writer_slot: Option<OwnedSemaphorePermit>,
     platform: bool,
     /// Inside `atomically`: a savepoint is taken before its first write.
     call: CallState,
+    /// The plugin's deadline: on PostgreSQL no statement of its
+    /// transaction may run past it.
+    deadline: Option<Instant>,
+    /// SQLite gave up the transaction (see [`aborts_sqlite_transaction`]):
+    /// nothing more of this request may run or commit.
+    aborted: bool,
 }
 
 /// Where the current capability call stands with its savepoint.
@@ -64,6 +74,40 @@ enum CallState {
     Outside,
     NoWriteYet,
     SavepointTaken,
+}
+
+impl Inner {
+    /// Remembers a failure that ended SQLite's transaction, and passes the
+    /// result on.
+    fn note<T>(&mut self, result: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
+        if let Err(error) = &result
+            && self.store.backend() == Backend::Sqlite
+            && aborts_sqlite_transaction(error)
+        {
+            tracing::warn!("the database ended a request's transaction: {error}");
+            self.aborted = true;
+        }
+        result
+    }
+
+    fn refuse_if_aborted(&self) -> Result<(), sqlx::Error> {
+        if self.aborted { Err(aborted()) } else { Ok(()) }
+    }
+
+    /// A plugin's share of the data pool's connections, held while it uses
+    /// one (the platform's own requests take none).
+    fn plugin_slot(&self) -> impl Future<Output = Result<Option<OwnedSemaphorePermit>, sqlx::Error>> + use<> {
+        let slots = (!self.platform).then(|| self.store.plugin_connections().clone());
+        async move {
+            match slots {
+                None => Ok(None),
+                Some(slots) => {
+                    let _waiting = crate::telemetry::metrics::waiting_for_db();
+                    slots.acquire_owned().await.map(Some).map_err(|_| sqlx::Error::PoolClosed)
+                }
+            }
+        }
+    }
 }
 
 /// One request's transaction; cheap to clone (every capability context of
@@ -81,7 +125,18 @@ impl RequestTx {
             _writer_slot: None,
             platform: false,
             call: CallState::Outside,
+            deadline: None,
+            aborted: false,
         })))
+    }
+
+    /// A plugin request's transaction whose statements end by `deadline`
+    /// (PostgreSQL's `statement_timeout`; SQLite statements are short and
+    /// the call itself is stopped at its deadline).
+    pub fn with_deadline(store: Store, deadline: Instant) -> RequestTx {
+        let tx = RequestTx::new(store);
+        tx.0.try_lock().expect("a new transaction is not shared yet").deadline = Some(deadline);
+        tx
     }
 
     /// A transaction for the staff and resident APIs on the data side: like
@@ -93,6 +148,8 @@ impl RequestTx {
             _writer_slot: None,
             platform: true,
             call: CallState::Outside,
+            deadline: None,
+            aborted: false,
         })))
     }
 
@@ -101,9 +158,46 @@ impl RequestTx {
     pub async fn read(&self, statement: Statement) -> Result<Vec<AnyRow>, sqlx::Error> {
         let mut inner = self.0.lock().await;
         let backend = inner.store.backend();
+        inner.refuse_if_aborted()?;
         match inner.tx.as_mut() {
-            Some(tx) => in_transaction(tx, backend, statement, Run::FetchAll).await.map(Outcome::rows),
-            None => query(statement).fetch_all(inner.store.data_pool()).await,
+            Some(tx) => {
+                let result = in_transaction(tx, backend, statement, Run::FetchAll).await;
+                inner.note(result).map(Outcome::rows)
+            }
+            None => {
+                let _slot = inner.plugin_slot().await?;
+                query(statement).fetch_all(inner.store.data_pool()).await
+            }
+        }
+    }
+
+    /// Runs a read like [`RequestTx::read`], handing over the rows one at a
+    /// time as they arrive; `visit` may stop it early (a result that grows
+    /// past its budget is never held whole).
+    pub async fn read_each(
+        &self,
+        statement: Statement,
+        mut visit: impl FnMut(&AnyRow) -> ControlFlow<()> + Send,
+    ) -> Result<(), sqlx::Error> {
+        let mut inner = self.0.lock().await;
+        inner.refuse_if_aborted()?;
+        let backend = inner.store.backend();
+        let Some(tx) = inner.tx.as_mut() else {
+            let _slot = inner.plugin_slot().await?;
+            let mut connection = inner.store.data_pool().acquire().await?;
+            return stream_rows(&mut connection, statement, &mut visit).await;
+        };
+        if !backend.failed_statement_aborts_transaction() {
+            let result = stream_rows(tx, statement, &mut visit).await;
+            return inner.note(result);
+        }
+        let mut savepoint = tx.begin().await?;
+        match stream_rows(&mut savepoint, statement, &mut visit).await {
+            Ok(()) => savepoint.commit().await,
+            Err(error) => {
+                savepoint.rollback().await?;
+                Err(error)
+            }
         }
     }
 
@@ -111,14 +205,18 @@ impl RequestTx {
     /// failed statement undoes only itself.
     pub async fn write(&self, statement: Statement, run: Run) -> Result<Outcome, sqlx::Error> {
         let mut inner = self.0.lock().await;
+        inner.refuse_if_aborted()?;
         let backend = inner.store.backend();
-        if inner.tx.is_none() && !inner.platform {
-            let slot =
-                inner.store.plugin_writers().clone().acquire_owned().await.map_err(|_| sqlx::Error::PoolClosed)?;
-            inner._writer_slot = Some(slot);
-        }
         if inner.tx.is_none() {
-            let tx = inner.store.data_pool().begin().await?;
+            let slot = inner.plugin_slot().await?;
+            inner._writer_slot = slot;
+            let mut tx = inner.store.data_pool().begin().await?;
+            if let (Backend::Postgres, Some(deadline)) = (backend, inner.deadline) {
+                let left = deadline.saturating_duration_since(Instant::now()).as_millis().max(1);
+                // A number this code formats itself (SET takes no parameters).
+                let set = format!("SET LOCAL statement_timeout = {left}");
+                sqlx::query(sqlx::AssertSqlSafe(set)).execute(&mut *tx).await?;
+            }
             inner.tx = Some(tx);
         }
         let first_write_of_call = inner.call == CallState::NoWriteYet;
@@ -128,7 +226,8 @@ impl RequestTx {
             inner.call = CallState::SavepointTaken;
         }
         let tx = inner.tx.as_mut().expect("just begun");
-        in_transaction(tx, backend, statement, run).await
+        let result = in_transaction(tx, backend, statement, run).await;
+        inner.note(result)
     }
 
     /// Runs one capability call made of several statements as a unit: if
@@ -160,6 +259,8 @@ impl RequestTx {
     pub async fn commit(&self) -> Result<(), sqlx::Error> {
         let mut inner = self.0.lock().await;
         let result = match inner.tx.take() {
+            // Dropping it rolls back whatever SQLite still holds of it.
+            Some(_) if inner.aborted => Err(aborted()),
             Some(tx) => tx.commit().await,
             None => Ok(()),
         };
@@ -171,6 +272,28 @@ impl RequestTx {
     pub async fn backend(&self) -> Backend {
         self.0.lock().await.store.backend()
     }
+}
+
+/// After a full disk, an I/O error, running out of memory, a busy
+/// database or an interrupt, SQLite may roll the whole transaction back on
+/// its own and go on in autocommit: the request's later statements would
+/// then each commit alone, and its earlier ones would be gone. So after any
+/// of those the transaction is treated as lost.
+fn aborts_sqlite_transaction(error: &sqlx::Error) -> bool {
+    const BUSY: i64 = 5;
+    const NOMEM: i64 = 7;
+    const INTERRUPT: i64 = 9;
+    const IOERR: i64 = 10;
+    const FULL: i64 = 13;
+    let Some(code) = error.as_database_error().and_then(|e| e.code()).and_then(|c| c.parse::<i64>().ok()) else {
+        return false;
+    };
+    // Extended codes keep the primary code in their low byte.
+    matches!(code & 0xff, BUSY | NOMEM | INTERRUPT | IOERR | FULL)
+}
+
+fn aborted() -> sqlx::Error {
+    sqlx::Error::Protocol("the database ended this request's transaction; none of its changes were kept".into())
 }
 
 /// Runs one statement of the request's transaction. A failed statement (a
@@ -199,6 +322,20 @@ async fn in_transaction(
             Err(error)
         }
     }
+}
+
+async fn stream_rows(
+    connection: &mut sqlx::AnyConnection,
+    statement: Statement,
+    visit: &mut (impl FnMut(&AnyRow) -> ControlFlow<()> + Send),
+) -> Result<(), sqlx::Error> {
+    let mut rows = query(statement).fetch(connection);
+    while let Some(row) = rows.try_next().await? {
+        if visit(&row).is_break() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 async fn execute(connection: &mut sqlx::AnyConnection, statement: Statement, run: Run) -> Result<Outcome, sqlx::Error> {

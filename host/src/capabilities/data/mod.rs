@@ -7,9 +7,12 @@
 //! write, committed by the runtime only when `handle` returns normally.
 
 pub mod sql;
+#[cfg(test)]
+mod sql_properties;
 pub(crate) mod values;
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use wasmtime::component::{HasSelf, Linker};
@@ -18,6 +21,7 @@ use crate::capabilities::grant::{self, Grant};
 use crate::registry::manifest::{Manifest, PluginId};
 use crate::store::plugin_tables;
 use crate::store::tx::{Outcome, RequestTx, Run};
+use crate::telemetry::metrics::{DataOp, PluginMetrics};
 use crate::wit::CapabilityError as DataError;
 use crate::wit::onewindow::platform::data::{self, Assignment, Condition, Rows, SelectQuery};
 
@@ -64,12 +68,13 @@ impl PluginSchema {
 pub struct DataContext {
     schema: Arc<PluginSchema>,
     tx: RequestTx,
+    metrics: Arc<PluginMetrics>,
 }
 
 impl DataContext {
     /// A context for one request.
-    pub fn new(schema: Arc<PluginSchema>, tx: RequestTx) -> DataContext {
-        DataContext { schema, tx }
+    pub fn new(schema: Arc<PluginSchema>, tx: RequestTx, metrics: Arc<PluginMetrics>) -> DataContext {
+        DataContext { schema, tx, metrics }
     }
 
     async fn fetch_all(&mut self, statement: Statement) -> Result<Vec<sqlx::any::AnyRow>, DataError> {
@@ -83,14 +88,28 @@ impl DataContext {
 
 impl data::Host for DataContext {
     async fn select(&mut self, query: SelectQuery) -> Result<Rows, DataError> {
+        let _timed = self.metrics.data_call(DataOp::Select);
         let table = self.schema.table(&query.table)?;
         let select = sql::select(table, &query)?;
-        let rows = self.fetch_all(select.statement).await?;
-        let decoded = rows.iter().map(|row| values::decode_row(row, &select.columns)).collect::<Result<Vec<_>, _>>()?;
+        let (columns, mut budget) = (&select.columns, values::Budget::new(sql::MAX_SELECT_BYTES));
+        let mut decoded = Vec::new();
+        let mut failure = None;
+        let read = self.tx.read_each(select.statement, |row| {
+            match values::decode_row(row, columns).and_then(|row| budget.spend(row)) {
+                Ok(row) => decoded.push(row),
+                Err(error) => failure = Some(error),
+            }
+            if failure.is_some() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        });
+        read.await.map_err(|e| database_error(&self.schema.plugin, e))?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
         Ok(Rows { columns: select.columns.into_iter().map(|(name, _)| name).collect(), rows: decoded })
     }
 
     async fn insert(&mut self, table: String, values: Vec<Assignment>) -> Result<i64, DataError> {
+        let _timed = self.metrics.data_call(DataOp::Insert);
         let statement = sql::insert(self.schema.table(&table)?, &values)?;
         let rows = self.write(statement, Run::FetchAll).await?.rows();
         let row = rows.first().ok_or_else(|| DataError::Unavailable("the insert returned no id".into()))?;
@@ -103,16 +122,19 @@ impl data::Host for DataContext {
         set: Vec<Assignment>,
         conditions: Vec<Condition>,
     ) -> Result<u64, DataError> {
+        let _timed = self.metrics.data_call(DataOp::Update);
         let statement = sql::update(self.schema.table(&table)?, &set, &conditions)?;
         Ok(self.write(statement, Run::Execute).await?.affected())
     }
 
     async fn delete(&mut self, table: String, conditions: Vec<Condition>) -> Result<u64, DataError> {
+        let _timed = self.metrics.data_call(DataOp::Delete);
         let statement = sql::delete(self.schema.table(&table)?, &conditions)?;
         Ok(self.write(statement, Run::Execute).await?.affected())
     }
 
     async fn count(&mut self, table: String, conditions: Vec<Condition>) -> Result<u64, DataError> {
+        let _timed = self.metrics.data_call(DataOp::Count);
         let statement = sql::count(self.schema.table(&table)?, &conditions)?;
         let rows = self.fetch_all(statement).await?;
         let count = rows.first().map(values::decode_id).transpose()?.unwrap_or(0);

@@ -11,6 +11,13 @@ use crate::wit::onewindow::platform::data::{Assignment, Condition, Predicate, Se
 /// Most rows one select returns, and most values in one `one-of`.
 pub const MAX_ROWS: u32 = 1000;
 pub const MAX_ONE_OF: usize = 1000;
+/// Most bytes one select returns (text and bytes by length, other values
+/// 8 each): 1000 rows of large values would otherwise fill the host.
+pub const MAX_SELECT_BYTES: usize = 8 << 20;
+/// Largest text or bytes value a plugin may write or compare with.
+pub const MAX_VALUE_BYTES: usize = 1 << 20;
+/// Most conditions in one call.
+pub const MAX_CONDITIONS: usize = 64;
 
 /// A table as the data capability sees it: its manifest definition and
 /// its physical name.
@@ -76,6 +83,9 @@ impl Builder {
 
     /// ` WHERE a AND b`, or nothing for no conditions.
     fn where_clause(&mut self, table: &SchemaTable, conditions: &[Condition]) -> Result<String, DataError> {
+        if conditions.len() > MAX_CONDITIONS {
+            return Err(invalid(format!("{} conditions; at most {MAX_CONDITIONS} in one call", conditions.len())));
+        }
         let mut parts = Vec::with_capacity(conditions.len());
         for condition in conditions {
             parts.push(self.condition(table, condition)?);
@@ -106,8 +116,14 @@ impl Builder {
                     return Err(invalid(format!("`{column}` is {ty}; like needs a text column")));
                 }
                 // LOWER on both sides: SQLite's LIKE ignores ASCII case and
-                // PostgreSQL's does not; this makes them agree.
-                Ok(format!("LOWER({quoted}) LIKE LOWER({})", self.bind(Param::Text(pattern.clone()))))
+                // PostgreSQL's does not; this makes them agree. The escape
+                // is named: PostgreSQL has `\` by default, SQLite none.
+                let trailing_escapes = pattern.bytes().rev().take_while(|b| *b == b'\\').count();
+                if trailing_escapes % 2 == 1 {
+                    return Err(invalid(format!("`{column}`: a like pattern cannot end with a lone `\\`")));
+                }
+                let param = typed_param(column, ty, &Value::Text(pattern.clone()))?;
+                Ok(format!("LOWER({quoted}) LIKE LOWER({}) ESCAPE '\\'", self.bind(param)))
             }
             Predicate::OneOf(values) => {
                 if values.is_empty() || values.len() > MAX_ONE_OF {
@@ -132,6 +148,14 @@ impl Builder {
 /// A value as a parameter for a column of type `ty`. Integers are accepted
 /// for real columns; every other mismatch is refused.
 fn typed_param(column: &str, ty: ColumnType, value: &Value) -> Result<Param, DataError> {
+    let size = match value {
+        Value::Text(text) => text.len(),
+        Value::Bytes(bytes) => bytes.len(),
+        _ => 0,
+    };
+    if size > MAX_VALUE_BYTES {
+        return Err(invalid(format!("`{column}`: a value of {size} bytes; at most {MAX_VALUE_BYTES} (1 MiB)")));
+    }
     Ok(match (ty, value) {
         (_, Value::Null) => Param::Null(ty),
         (ColumnType::Integer, Value::Integer(n)) => Param::Integer(*n),
@@ -177,7 +201,10 @@ pub fn select(table: &SchemaTable, query: &SelectQuery) -> Result<SelectStatemen
         let mut keys = Vec::with_capacity(query.order_by.len());
         for order in &query.order_by {
             table.column_type(&order.column)?;
-            keys.push(format!("\"{}\" {}", order.column, if order.descending { "DESC" } else { "ASC" }));
+            // Nulls sort as the smallest value on both backends (SQLite's
+            // rule; PostgreSQL's default is the opposite).
+            let direction = if order.descending { "DESC NULLS LAST" } else { "ASC NULLS FIRST" };
+            keys.push(format!("\"{}\" {direction}", order.column));
         }
         sql += &format!(" ORDER BY {}", keys.join(", "));
     }
@@ -320,7 +347,7 @@ mod tests {
         let select = select(&notes(), &query).unwrap();
         assert_eq!(
             select.statement.sql,
-            "SELECT \"id\", \"body\", \"weight\", \"done\" FROM \"p_demo__notes\" WHERE LOWER(\"body\") LIKE LOWER($1) AND \"id\" IN ($2, $3) AND \"done\" IS NULL ORDER BY \"weight\" DESC LIMIT $4 OFFSET $5"
+            "SELECT \"id\", \"body\", \"weight\", \"done\" FROM \"p_demo__notes\" WHERE LOWER(\"body\") LIKE LOWER($1) ESCAPE '\\' AND \"id\" IN ($2, $3) AND \"done\" IS NULL ORDER BY \"weight\" DESC NULLS LAST LIMIT $4 OFFSET $5"
         );
         assert_eq!(select.statement.params[3], Param::Integer(MAX_ROWS.into()), "limit is capped");
         assert_eq!(select.columns.len(), 4);
@@ -348,12 +375,26 @@ mod tests {
         );
         is_invalid(count(&notes(), &[cond("body", Predicate::Eq(Value::Null))]), "is-null");
         is_invalid(count(&notes(), &[cond("weight", Predicate::Like("1%".into()))]), "like needs a text column");
+        is_invalid(count(&notes(), &[cond("body", Predicate::Like("100\\".into()))]), "lone `\\`");
+        assert!(count(&notes(), &[cond("body", Predicate::Like("100\\%".into()))]).is_ok(), "an escaped %");
         is_invalid(count(&notes(), &[cond("id", Predicate::OneOf(vec![]))]), "1 to 1000");
         // Integers widen to reals.
         let widened =
             update(&notes(), &[set("weight", Value::Integer(2))], &[cond("id", Predicate::Eq(Value::Integer(1)))])
                 .unwrap();
         assert_eq!(widened.params[0], Param::Real(2.0));
+    }
+
+    #[test]
+    fn values_and_condition_lists_are_capped_in_size() {
+        let big = || Value::Text("x".repeat(MAX_VALUE_BYTES + 1));
+        is_invalid(insert(&notes(), &[set("body", big())]), "at most 1048576 (1 MiB)");
+        is_invalid(count(&notes(), &[cond("body", Predicate::Eq(big()))]), "at most 1048576");
+        is_invalid(count(&notes(), &[cond("body", Predicate::Like("x".repeat(MAX_VALUE_BYTES + 1)))]), "at most");
+        assert!(insert(&notes(), &[set("body", Value::Text("x".repeat(MAX_VALUE_BYTES)))]).is_ok(), "1 MiB fits");
+        let many = vec![cond("done", Predicate::IsNull); MAX_CONDITIONS + 1];
+        is_invalid(count(&notes(), &many), "at most 64 in one call");
+        assert!(count(&notes(), &many[..MAX_CONDITIONS]).is_ok());
     }
 
     #[test]
