@@ -123,13 +123,22 @@ fn build_one(&(id, source, language): &(&str, &str, Language), work: &Path, stag
 /// A venv with componentize-py at the pinned version; answers the tool's
 /// name and a file whose time says when it was installed.
 fn install_componentize_py(venv: &Path) -> Result<(String, PathBuf), String> {
-    let tool = venv.join("bin/componentize-py");
-    let name = format!("componentize-py {COMPONENTIZE_PY}");
+    let tool = pip_install_pinned(venv, "componentize-py", COMPONENTIZE_PY)?;
+    Ok((format!("componentize-py {COMPONENTIZE_PY}"), tool))
+}
+
+/// A venv with the Python tool `package` at `version` (installed from PyPI
+/// unless its `--version` already names that version); answers the tool.
+pub fn pip_install_pinned(venv: &Path, package: &str, version: &str) -> Result<PathBuf, String> {
+    let tool = venv.join("bin").join(package);
     let installed = Command::new(&tool).arg("--version").output().ok();
-    if installed.is_none_or(|out| String::from_utf8_lossy(&out.stdout).trim() != name) {
+    let current = |out: &std::process::Output| {
+        String::from_utf8_lossy(&out.stdout).split_whitespace().any(|word| word.trim_start_matches('v') == version)
+    };
+    if !installed.is_some_and(|out| current(&out)) {
         if !venv.join("bin/python").exists() {
             run(Command::new("python3").args(["-m", "venv"]).arg(venv))
-                .map_err(|e| format!("{e} (componentize-py needs Python 3.9 or newer as `python3`)"))?;
+                .map_err(|e| format!("{e} ({package} needs Python 3.9 or newer as `python3`)"))?;
         }
         run(Command::new(venv.join("bin/python")).args([
             "-m",
@@ -137,10 +146,10 @@ fn install_componentize_py(venv: &Path) -> Result<(String, PathBuf), String> {
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            &format!("componentize-py=={COMPONENTIZE_PY}"),
+            &format!("{package}=={version}"),
         ]))?;
     }
-    Ok((name, tool))
+    Ok(tool)
 }
 
 /// `npm ci` of the example's committed lock into `node`, unless that lock

@@ -12,10 +12,11 @@ use super::extract::{AuthUser, ClientAddress, Json};
 use super::problem::{ApiError, FieldError, Problem};
 use super::request_id::RequestId;
 use super::state::AppState;
-use crate::audit::{self, Act, Actor};
+use crate::audit::{self, Act};
 use crate::auth::{fields, password, token};
 use crate::store::accounts::{self, Account, CreateError, NewAccount, Role};
 use crate::store::{sessions, timestamp};
+use crate::telemetry::metrics::{self, SignIn};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -30,11 +31,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Registration {
-    /// 3–64 characters: letters, digits and `. _ @ + -` (a phone number or e-mail works).
+    #[schema(schema_with = crate::api::field_schemas::username)]
     username: String,
     /// 10–128 characters.
+    #[schema(min_length = 10, max_length = 128)]
     password: String,
-    /// The name to show, 1–64 characters.
+    #[schema(schema_with = crate::api::field_schemas::display_name)]
     display_name: String,
 }
 
@@ -42,7 +44,9 @@ pub struct Registration {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    #[schema(schema_with = crate::api::field_schemas::username)]
     username: String,
+    #[schema(max_length = 128)]
     password: String,
 }
 
@@ -123,9 +127,10 @@ async fn sign_in(
     // or auditing: neither may be had for free with megabyte-long names.
     let username = fields::username(&input.username).map_err(|problem| ApiError::field("username", problem))?;
     if input.password.chars().count() > password::MAX_LEN {
+        metrics::sign_in(SignIn::Refused);
         return Err(ApiError::Unauthorized("wrong username or password".into()));
     }
-    throttled(state.throttle.admit(address, Some(&username)))?;
+    throttled(state.throttle.admit(address, Some(&username))).inspect_err(|_| metrics::sign_in(SignIn::Throttled))?;
     let found = accounts::find_for_sign_in(&state.store, &username).await?;
     let password = input.password;
     let account = off_thread(move || match found {
@@ -138,16 +143,10 @@ async fn sign_in(
     })
     .await?;
     let Some(account) = account else {
+        metrics::sign_in(SignIn::Refused);
         state.throttle.failed(&username);
         tracing::warn!(%username, "sign-in failed");
-        let act = Act {
-            actor: &Actor::anonymous(),
-            action: "auth.sign-in-failed",
-            target: &format!("username:{username}"),
-            details: serde_json::json!({}),
-            request_id: &request_id.0,
-        };
-        audit::record_alone(&state.store, act).await?;
+        crate::auth::failures::record(&state.store, &username, &request_id.0).await?;
         return Err(ApiError::Unauthorized("wrong username or password".into()));
     };
     // Expired and revoked sessions are dropped as people sign in, so the
@@ -156,6 +155,7 @@ async fn sign_in(
     let token = token::generate();
     let expires_at = timestamp::format(time::OffsetDateTime::now_utc() + state.session_ttl);
     sessions::create(&state.store, &token::hash(&token), &account.id, &expires_at).await?;
+    metrics::sign_in(SignIn::Succeeded);
     Ok(axum::Json(Session { token, expires_at, account }))
 }
 
@@ -179,6 +179,8 @@ async fn me(user: AuthUser) -> axum::Json<Account> {
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     current_password: String,
+    /// 10–128 characters, not the current password.
+    #[schema(min_length = 10, max_length = 128)]
     new_password: String,
 }
 
@@ -217,7 +219,7 @@ async fn change_password(
         details: serde_json::json!({}),
         request_id: &request_id.0,
     };
-    audit::record(&mut tx, act).await?;
+    audit::record(&state.store, &mut tx, act).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

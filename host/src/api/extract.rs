@@ -71,6 +71,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
 }
 
 /// The signed-in account; 401 without a valid bearer token.
+#[derive(Clone)]
 pub struct AuthUser {
     pub account: Account,
     /// The hash of the token used, so sign-out can revoke exactly it.
@@ -82,21 +83,57 @@ pub struct AuthUser {
 /// be silently served as anonymous.
 pub struct MaybeAuthUser(pub Option<AuthUser>);
 
+/// The bearer token of a request, resolved once by [`authenticate`].
+#[derive(Clone)]
+struct Authenticated(AuthUser);
+
+/// Resolves a present `Authorization` header before any route runs, so a
+/// bad or expired token is a 401 on every route — including those that
+/// also serve anonymous callers and those that never look at the caller
+/// (a client must learn its session is gone, not be served as anonymous).
+pub async fn authenticate(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else { return next.run(request).await };
+    match resolve(value, &state).await {
+        Ok(user) => {
+            request.extensions_mut().insert(Authenticated(user));
+            next.run(request).await
+        }
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+async fn resolve(value: &header::HeaderValue, state: &AppState) -> Result<AuthUser, ApiError> {
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
+    let token_hash = token::hash(token);
+    match sessions::account_for(&state.store, &token_hash).await? {
+        Some(account) => Ok(AuthUser { account, token_hash }),
+        None => Err(ApiError::Unauthorized(
+            "the token is invalid, expired or revoked; sign in again, or send no Authorization header".into(),
+        )),
+    }
+}
+
 impl FromRequestParts<AppState> for MaybeAuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(MaybeAuthUser(None)) };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
-        let token_hash = token::hash(token);
-        match sessions::account_for(&state.store, &token_hash).await? {
-            Some(account) => Ok(MaybeAuthUser(Some(AuthUser { account, token_hash }))),
-            None => Err(ApiError::Unauthorized("the token is invalid, expired or revoked; sign in again".into())),
+        if let Some(Authenticated(user)) = parts.extensions.get::<Authenticated>() {
+            return Ok(MaybeAuthUser(Some(user.clone())));
+        }
+        // Routers built without the middleware (unit tests) resolve here.
+        match parts.headers.get(header::AUTHORIZATION) {
+            None => Ok(MaybeAuthUser(None)),
+            Some(value) => resolve(value, state).await.map(|user| MaybeAuthUser(Some(user))),
         }
     }
 }
@@ -168,6 +205,41 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
             let field = if path == "." { "(query)".to_owned() } else { path };
             ApiError::field(&field, error.inner().to_string())
         })
+    }
+}
+
+/// Path parameters; one that does not parse (a non-number where a number
+/// is expected, bytes that are not UTF-8) is a 422 naming the parameter,
+/// not axum's plain-text 400.
+pub struct PathParams<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::path::ErrorKind;
+        use axum::extract::rejection::PathRejection;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(PathParams(value)),
+            Err(PathRejection::FailedToDeserializePathParams(error)) => {
+                let kind = error.into_kind();
+                // A lone parameter's error names no key: name the only one there is.
+                let names: Vec<String> = axum::extract::RawPathParams::from_request_parts(parts, state)
+                    .await
+                    .map(|params| params.iter().map(|(name, _)| name.to_owned()).collect())
+                    .unwrap_or_default();
+                let field = match &kind {
+                    ErrorKind::ParseErrorAtKey { key, .. } | ErrorKind::InvalidUtf8InPathParam { key } => key.clone(),
+                    ErrorKind::ParseErrorAtIndex { index, .. } => {
+                        names.get(*index).cloned().unwrap_or_else(|| format!("(path segment {index})"))
+                    }
+                    _ if names.len() == 1 => names[0].clone(),
+                    _ => "(path)".to_owned(),
+                };
+                Err(ApiError::field(&field, kind.to_string()))
+            }
+            Err(other) => Err(ApiError::Internal(anyhow::anyhow!("path parameters unavailable: {other}"))),
+        }
     }
 }
 

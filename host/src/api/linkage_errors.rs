@@ -46,9 +46,13 @@ impl From<RecordsError> for ApiError {
 
 /// `limit` (1–200, default 50) and `offset` of a listing.
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
+    /// At most this many (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// How many to skip (default 0).
     pub offset: Option<u32>,
 }
 
@@ -59,6 +63,11 @@ impl Page {
         if !(1..=200).contains(&limit) {
             return Err(ApiError::field("limit", "must be 1 to 200"));
         }
-        Ok((limit, self.offset.unwrap_or(0)))
+        // The document says int32, as the databases count rows.
+        let offset = self.offset.unwrap_or(0);
+        if offset > i32::MAX as u32 {
+            return Err(ApiError::field("offset", "must be 0 to 2147483647"));
+        }
+        Ok((limit, offset))
     }
 }

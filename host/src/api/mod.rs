@@ -6,15 +6,18 @@ mod accept_language;
 mod admin;
 mod auth;
 mod extract;
+mod field_schemas;
 mod health;
 mod linkage_errors;
 mod me;
+mod metrics;
 mod openapi;
 mod plugins;
 mod problem;
+mod problem_responses;
 mod registry_error;
 mod reports;
-mod request_id;
+pub mod request_id;
 mod service_routes;
 mod services;
 mod staff;
@@ -38,12 +41,15 @@ pub fn router(state: AppState) -> Router {
         .merge(plugins::router((state.runtime.config().max_component_mb as usize) << 20))
         .merge(me::router())
         .merge(staff::router())
+        .merge(metrics::router())
         .split_for_parts();
     api.merge(services::call_router())
         .merge(openapi::router(spec))
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), extract::authenticate))
+        .layer(request_id::trace_layer())
         .layer(axum::middleware::from_fn(request_id::middleware))
         .with_state(state)
 }

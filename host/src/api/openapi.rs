@@ -54,7 +54,9 @@ const DOCUMENT: &str = "/api/openapi.json";
 /// Serves the document and the Swagger UI (which reads the document, so
 /// the services' routes show there too).
 pub fn router(spec: OpenApiDoc) -> Router<AppState> {
-    let platform = std::sync::Arc::new(serde_json::to_value(&spec).expect("the OpenAPI document serialises"));
+    let mut platform = serde_json::to_value(&spec).expect("the OpenAPI document serialises");
+    super::problem_responses::complete(&mut platform);
+    let platform = std::sync::Arc::new(platform);
     Router::new()
         .route(
             DOCUMENT,

@@ -1,14 +1,14 @@
 //! Plugins for partner units: upload a new plugin or version, and see your
 //! unit's plugins. (Admins see every plugin; review is under `admin`.)
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use super::extract::{AuthUser, QueryParams, StaffUser};
+use super::extract::{AuthUser, PathParams, QueryParams, StaffUser};
 use super::problem::{ApiError, Problem};
 use super::request_id::RequestId;
 use super::state::AppState;
@@ -60,19 +60,27 @@ async fn upload(
     staff: Result<StaffUser, ApiError>,
     request_id: RequestId,
     headers: axum::http::HeaderMap,
-    mut form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, axum::Json<VersionRecord>), ApiError> {
+    // Without a multipart content type (and its boundary) there is no form
+    // to read: a problem, not axum's plain-text 400.
+    let mut form = form.map_err(|rejection| {
+        ApiError::UnsupportedMediaType(format!("send the upload as multipart/form-data: {}", rejection.body_text()))
+    });
     let staff = match staff {
         Ok(staff) => staff,
         Err(refusal) => {
             // Read the (size-limited) body before refusing: a client still
             // sending a component otherwise sees a reset, not the problem.
-            while let Ok(Some(field)) = form.next_field().await {
-                let _ = field.bytes().await;
+            if let Ok(form) = form.as_mut() {
+                while let Ok(Some(field)) = form.next_field().await {
+                    let _ = field.bytes().await;
+                }
             }
             return Err(refusal);
         }
     };
+    let mut form = form?;
     let UploadParts { manifest, component, api } = match read_form(&mut form).await {
         Ok(parts) => parts,
         Err(FormError::TooLarge) => return Err(too_large(&state, &staff, &request_id, &headers).await),
@@ -184,7 +192,7 @@ async fn list(State(state): State<AppState>, user: AuthUser) -> Result<axum::Jso
 async fn show(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<axum::Json<PluginView>, ApiError> {
     let scope = visible_scope(&user)?;
     let registry = Registry::new(state.store.clone(), state.runtime.clone());
@@ -199,11 +207,14 @@ async fn show(
 
 /// Which lines to read.
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogQuery {
     /// Only lines after this `seq` (the last one you saw).
-    after: Option<u64>,
+    #[param(minimum = 0)]
+    after: Option<i64>,
     /// At most this many (1–1000, default 200).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
@@ -217,7 +228,7 @@ pub struct LogQuery {
 async fn logs(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     QueryParams(query): QueryParams<LogQuery>,
 ) -> Result<axum::Json<Vec<PluginLogLine>>, ApiError> {
     let scope = visible_scope(&user)?;
@@ -229,7 +240,9 @@ async fn logs(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::field("limit", "must be 1 to 1000"));
     }
-    Ok(axum::Json(state.runtime.plugin_logs().read(&id, query.after.unwrap_or(0), limit)))
+    // Read as the document's int64, so a number past it is refused, not served.
+    let after = u64::try_from(query.after.unwrap_or(0)).map_err(|_| ApiError::field("after", "must be 0 or more"))?;
+    Ok(axum::Json(state.runtime.plugin_logs().read(&id, after, limit)))
 }
 
 /// `None` for admins (everything), the unit for staff; residents get 403.

@@ -121,7 +121,9 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type")
             }
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", "Validation failed"),
-            ApiError::Plugin(I::Busy(_)) => (StatusCode::SERVICE_UNAVAILABLE, "service-busy", "Service busy"),
+            ApiError::Plugin(I::Busy(_) | I::PoolBusy) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "service-busy", "Service busy")
+            }
             ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "service-busy", "Service busy"),
             ApiError::TooManyRequests { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many requests")

@@ -23,6 +23,13 @@ impl From<RegistryError> for ApiError {
                 detail,
                 errors: vec![FieldError::new(&problem.field, problem.problem)],
             },
+            RegistryError::ManifestFaults(faults) => ApiError::Refused {
+                status: unprocessable,
+                slug: "invalid-manifest",
+                title: "Invalid manifest",
+                detail,
+                errors: faults.iter().map(|f| FieldError::new(&f.field, f.problem.clone())).collect(),
+            },
             RegistryError::Component(component) => {
                 let (status, slug, title) = component_refusal(&component);
                 refused(status, slug, title, detail)
@@ -34,6 +41,12 @@ impl From<RegistryError> for ApiError {
                 ApiError::Refused { status, slug, title, detail, errors }
             }
             RegistryError::NotOwner(_) => ApiError::Forbidden(detail),
+            RegistryError::DuplicateData(_) => {
+                refused(StatusCode::CONFLICT, "duplicate-data", "Stored rows break a unique index", detail)
+            }
+            RegistryError::QuotaExceeded(_) => {
+                refused(StatusCode::CONFLICT, "upload-quota-exceeded", "Upload quota exceeded", detail)
+            }
             RegistryError::VersionNotNewer { .. } | RegistryError::VersionExists { .. } => {
                 refused(StatusCode::CONFLICT, "version-not-newer", "Version not newer", detail)
             }
@@ -72,5 +85,8 @@ fn component_refusal(fault: &ValidationError) -> (StatusCode, &'static str, &'st
             (unprocessable, "unsupported-version", "Unsupported platform version")
         }
         ValidationError::WrongWorld(_) => (unprocessable, "wrong-world", "Wrong world"),
+        ValidationError::OverPoolLimits(_) => {
+            (unprocessable, "exceeds-instance-limits", "Component exceeds instance limits")
+        }
     }
 }

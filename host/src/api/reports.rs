@@ -13,11 +13,14 @@ use crate::reports::{self, Period, Report};
 
 /// Which period.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodQuery {
     /// `day`, `week` (ISO, Monday first) or `quarter`, in the city's time zone (UTC+8).
+    #[param(pattern = "^(day|week|quarter)$")]
     period: String,
-    /// A local date `YYYY-MM-DD` inside the period; default today.
+    /// A local date `YYYY-MM-DD` inside the period (years 1970–9000); default today.
+    #[param(format = Date, pattern = "^(19[7-9][0-9]|[2-8][0-9]{3}|9000)-")]
     date: Option<String>,
 }
 

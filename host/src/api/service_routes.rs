@@ -68,6 +68,16 @@ fn complete_operation(operation: &mut Value, id: &str, path: &str) {
     }
     let responses = op.entry("responses").or_insert_with(|| json!({}));
     if let Some(responses) = responses.as_object_mut() {
+        // The SDK answers every refusal as a problem document, whatever
+        // media type the generated `api.json` gives its JSON schema.
+        for (status, response) in responses.iter_mut() {
+            let refusal = status.starts_with('4') || status.starts_with('5');
+            if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut).filter(|_| refusal)
+                && let Some(media) = content.remove("application/json")
+            {
+                content.insert("application/problem+json".into(), media);
+            }
+        }
         responses.entry("default").or_insert_with(|| {
             json!({
                 "description": "A problem document (RFC 9457) with the request id",

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::accept_language::{Language, negotiate};
-use super::extract::MaybeAuthUser;
+use super::extract::{MaybeAuthUser, PathParams};
 use super::problem::{ApiError, Problem};
 use super::request_id::RequestId;
 use super::state::AppState;
@@ -122,7 +122,7 @@ async fn list_services(State(state): State<AppState>, headers: HeaderMap) -> Res
     responses((status = 200, body = ServiceInfo), (status = 404, body = Problem)))]
 async fn describe_service(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let plugin = state.runtime.get(&id).ok_or_else(|| no_such_service(&id))?;
@@ -173,7 +173,7 @@ async fn not_serving(state: &AppState, id: &str) -> ApiError {
         (status = 504, body = Problem, description = "the service did not answer in time")))]
 pub async fn call_service(
     State(state): State<AppState>,
-    Path((id, rest)): Path<(String, String)>,
+    PathParams((id, rest)): PathParams<(String, String)>,
     request_id: RequestId,
     user: MaybeAuthUser,
     request: Request,

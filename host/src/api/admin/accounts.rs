@@ -1,6 +1,6 @@
 //! Staff and admin accounts: create, list, disable, enable.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::auth::{check_display_name, check_username, hash_off_thread};
-use crate::api::extract::{AdminUser, Json};
+use crate::api::extract::{AdminUser, Json, PathParams, QueryParams};
 use crate::api::problem::{ApiError, FieldError, Problem};
 use crate::api::request_id::RequestId;
 use crate::api::state::AppState;
@@ -29,15 +29,19 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewStaffAccount {
+    #[schema(schema_with = crate::api::field_schemas::username)]
     username: String,
+    #[schema(schema_with = crate::api::field_schemas::display_name)]
     display_name: String,
     /// `staff` or `admin` (residents register themselves).
     role: Role,
     /// Required for staff: the unit they work for.
     #[serde(default)]
     unit_id: Option<String>,
-    /// If omitted, a random password is generated and returned once.
+    /// If omitted, a random password is generated and returned once;
+    /// 10–128 characters.
     #[serde(default)]
+    #[schema(min_length = 10, max_length = 128)]
     password: Option<String>,
 }
 
@@ -100,6 +104,7 @@ async fn create_account(
     let actor = admin.0.actor();
     let target = format!("account:{}", account.id);
     audit::record(
+        &state.store,
         &mut tx,
         Act { actor: &actor, action: "account.create", target: &target, details, request_id: &request_id.0 },
     )
@@ -110,6 +115,7 @@ async fn create_account(
 
 /// Which accounts to list.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AccountFilter {
     /// `resident`, `staff` or `admin`.
@@ -124,7 +130,7 @@ pub struct AccountFilter {
 async fn list_accounts(
     State(state): State<AppState>,
     _admin: AdminUser,
-    Query(filter): Query<AccountFilter>,
+    QueryParams(filter): QueryParams<AccountFilter>,
 ) -> Result<axum::Json<Vec<Account>>, ApiError> {
     Ok(axum::Json(accounts::list(&state.store, filter.role, filter.unit.as_deref()).await?))
 }
@@ -137,7 +143,7 @@ async fn disable_account(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<StatusCode, ApiError> {
     if id == admin.0.account.id {
         return Err(ApiError::Conflict("you cannot disable your own account".into()));
@@ -153,7 +159,7 @@ async fn enable_account(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<StatusCode, ApiError> {
     set_disabled(&state, &admin, &request_id, &id, false).await
 }
@@ -178,7 +184,7 @@ async fn set_disabled(
         details: serde_json::json!({}),
         request_id: &request_id.0,
     };
-    audit::record(&mut tx, act).await?;
+    audit::record(&state.store, &mut tx, act).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -187,7 +193,9 @@ async fn set_disabled(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
+    /// 10–128 characters.
     #[serde(default)]
+    #[schema(min_length = 10, max_length = 128)]
     password: Option<String>,
 }
 
@@ -208,7 +216,7 @@ async fn reset_password(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     Json(input): Json<PasswordReset>,
 ) -> Result<axum::Json<ResetPassword>, ApiError> {
     if let Some(Err(problem)) = input.password.as_deref().map(password::check_strength) {
@@ -232,6 +240,7 @@ async fn reset_password(
     let actor = admin.0.actor();
     let target = format!("account:{}", account.id);
     audit::record(
+        &state.store,
         &mut tx,
         Act { actor: &actor, action: "account.password-reset", target: &target, details, request_id: &request_id.0 },
     )

@@ -3,7 +3,7 @@
 //! (with hiding an entry from its resident during an investigation), and
 //! every unit's figures. Every change is on the audit trail.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::extract::{AdminUser, Json, QueryParams};
+use crate::api::extract::{AdminUser, Json, PathParams, QueryParams};
 use crate::api::problem::{ApiError, FieldError, Problem};
 use crate::api::reports::{PeriodQuery, figures, render};
 use crate::api::request_id::RequestId;
@@ -35,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 async fn record(
+    store: &crate::store::Store,
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     admin: &AdminUser,
     request_id: &RequestId,
@@ -43,7 +44,8 @@ async fn record(
     details: serde_json::Value,
 ) -> Result<(), ApiError> {
     let actor = admin.0.actor();
-    audit::record(tx, Act { actor: &actor, action, target: &target, details, request_id: &request_id.0 }).await?;
+    audit::record(store, tx, Act { actor: &actor, action, target: &target, details, request_id: &request_id.0 })
+        .await?;
     Ok(())
 }
 
@@ -65,13 +67,13 @@ pub struct AreaNames {
 
 /// Create an area, or rename one.
 #[utoipa::path(put, path = "/api/v1/admin/areas/{id}", tag = "admin", security(("bearer" = [])), request_body = AreaNames,
-    params(("id" = String, Path, description = "area id: lower-case letters, digits and hyphens")),
+    params(("id" = String, Path, pattern = "^[a-z][a-z0-9-]{1,39}$", description = "area id: 2–40 lower-case letters, digits and hyphens, starting with a letter")),
     responses((status = 200, body = Area), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn put_area(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     Json(names): Json<AreaNames>,
 ) -> Result<axum::Json<Area>, ApiError> {
     let mut errors = Vec::new();
@@ -101,8 +103,16 @@ async fn put_area(
     let mut tx = state.store.pool().begin().await?;
     let created = areas::upsert(&mut tx, &area).await?;
     let action = if created { "area.create" } else { "area.update" };
-    record(&mut tx, &admin, &request_id, action, format!("area:{id}"), serde_json::to_value(&area).unwrap_or_default())
-        .await?;
+    record(
+        &state.store,
+        &mut tx,
+        &admin,
+        &request_id,
+        action,
+        format!("area:{id}"),
+        serde_json::to_value(&area).unwrap_or_default(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(axum::Json(area))
 }
@@ -128,7 +138,7 @@ async fn known_unit(state: &AppState, id: &str) -> Result<(), ApiError> {
 async fn get_unit_areas(
     State(state): State<AppState>,
     _admin: AdminUser,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<axum::Json<UnitAreas>, ApiError> {
     known_unit(&state, &id).await?;
     let areas = match areas::served_by(&state.store, &id).await? {
@@ -146,7 +156,7 @@ async fn put_unit_areas(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     Json(input): Json<UnitAreas>,
 ) -> Result<axum::Json<UnitAreas>, ApiError> {
     known_unit(&state, &id).await?;
@@ -165,6 +175,7 @@ async fn put_unit_areas(
     let mut tx = state.store.pool().begin().await?;
     areas::set_served(&mut tx, &id, &served).await?;
     record(
+        &state.store,
         &mut tx,
         &admin,
         &request_id,
@@ -192,7 +203,7 @@ pub struct UnitGrants {
 async fn get_unit_grants(
     State(state): State<AppState>,
     _admin: AdminUser,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<axum::Json<UnitGrants>, ApiError> {
     known_unit(&state, &id).await?;
     Ok(axum::Json(UnitGrants { grants: unit_grants::get(&state.store, &id).await? }))
@@ -208,7 +219,7 @@ async fn put_unit_grants(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     Json(input): Json<UnitGrants>,
 ) -> Result<axum::Json<UnitGrants>, ApiError> {
     known_unit(&state, &id).await?;
@@ -220,6 +231,7 @@ async fn put_unit_grants(
     let mut tx = state.store.pool().begin().await?;
     unit_grants::set(&mut tx, &id, &input.grants, &admin.0.account.id).await?;
     record(
+        &state.store,
         &mut tx,
         &admin,
         &request_id,
@@ -249,11 +261,15 @@ fn everything_grantable() -> Grant {
 
 /// Whose log to read.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AccessLogQuery {
     /// The resident's account id.
     resident: String,
+    /// At most this many (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
+    /// How many to skip (default 0).
     offset: Option<u32>,
 }
 
@@ -288,7 +304,7 @@ async fn hide_access_entry(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path(id): Path<i64>,
+    PathParams(id): PathParams<i64>,
     Json(input): Json<Hide>,
 ) -> Result<axum::Json<StoredEntry>, ApiError> {
     let mut errors = Vec::new();
@@ -314,7 +330,7 @@ async fn hide_access_entry(
         return Err(ApiError::NotFound(format!("there is no access-log entry {id}")));
     }
     let details = serde_json::json!({ "until": until, "reason": input.reason.trim() });
-    record(&mut tx, &admin, &request_id, "access-log.hide", format!("access-log:{id}"), details).await?;
+    record(&state.store, &mut tx, &admin, &request_id, "access-log.hide", format!("access-log:{id}"), details).await?;
     tx.commit().await?;
     let entry = access_log::find(&state.store, id).await?.ok_or_else(|| ApiError::NotFound(format!("entry {id}")))?;
     Ok(axum::Json(entry))

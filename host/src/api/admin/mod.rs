@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod linkage;
 mod reviews;
+mod sign_in_failures;
 mod units;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -20,4 +21,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(reviews::router())
         .merge(audit::router())
         .merge(linkage::router())
+        .merge(sign_in_failures::router())
 }

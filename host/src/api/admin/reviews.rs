@@ -1,13 +1,13 @@
 //! Plugin review and lifecycle: the queue of pending versions, approval
 //! with grants and limits, rejection, suspend / resume / retire, rollback.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::extract::{AdminUser, Json};
+use crate::api::extract::{AdminUser, Json, PathParams};
 use crate::api::problem::{ApiError, FieldError, Problem};
 use crate::api::request_id::RequestId;
 use crate::api::state::AppState;
@@ -58,6 +58,7 @@ pub struct Approval {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
+    #[schema(schema_with = crate::api::field_schemas::reason)]
     reason: String,
 }
 
@@ -86,7 +87,7 @@ async fn approve(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path((id, version)): Path<(String, String)>,
+    PathParams((id, version)): PathParams<(String, String)>,
     Json(input): Json<Approval>,
 ) -> Result<axum::Json<VersionRecord>, ApiError> {
     let actor = admin.0.actor();
@@ -102,7 +103,7 @@ async fn reject(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path((id, version)): Path<(String, String)>,
+    PathParams((id, version)): PathParams<(String, String)>,
     Json(input): Json<Reason>,
 ) -> Result<axum::Json<VersionRecord>, ApiError> {
     let reason = reason(input)?;
@@ -119,7 +120,7 @@ async fn suspend(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     Json(input): Json<Reason>,
 ) -> Result<axum::Json<VersionRecord>, ApiError> {
     let reason = reason(input)?;
@@ -136,7 +137,7 @@ async fn resume(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<axum::Json<VersionRecord>, ApiError> {
     let actor = admin.0.actor();
     let cx = Context { actor: &actor, request_id: &request_id.0 };
@@ -152,7 +153,7 @@ async fn retire(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     Json(input): Json<Reason>,
 ) -> Result<axum::Json<VersionRecord>, ApiError> {
     let reason = reason(input)?;
@@ -169,7 +170,7 @@ async fn rollback(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     Json(input): Json<RollbackTo>,
 ) -> Result<axum::Json<VersionRecord>, ApiError> {
     let actor = admin.0.actor();

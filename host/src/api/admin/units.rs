@@ -1,13 +1,13 @@
 //! Units: list, create, edit.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::extract::{AdminUser, AuthUser, Json};
+use crate::api::extract::{AdminUser, AuthUser, Json, PathParams};
 use crate::api::problem::{ApiError, FieldError, Problem};
 use crate::api::request_id::RequestId;
 use crate::api::state::AppState;
@@ -39,21 +39,51 @@ async fn list_units(State(state): State<AppState>, user: AuthUser) -> Result<axu
 #[serde(deny_unknown_fields)]
 pub struct UnitFields {
     kind: UnitKind,
+    /// The name in Chinese.
+    #[schema(schema_with = crate::api::field_schemas::unit_name)]
     name_zh: String,
+    /// The name in Uyghur.
+    #[schema(schema_with = crate::api::field_schemas::unit_name)]
     name_ug: String,
+    /// The name in English.
+    #[schema(schema_with = crate::api::field_schemas::unit_name)]
     name_en: String,
+    /// How to reach the unit, at most 500 characters.
     #[serde(default)]
+    #[schema(max_length = 500)]
     contact: String,
 }
 
-/// A new unit.
+/// A new unit: its id and its editable fields. (Spelled out rather than
+/// `#[serde(flatten)]`ed: flattening defeats `deny_unknown_fields`, and its
+/// schema, an `allOf` of two closed objects, no body could satisfy.)
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
     /// 2–40 characters: lower-case letters, digits and hyphens, e.g. `police-north`.
+    #[schema(pattern = "^[a-z0-9-]{2,40}$")]
     id: String,
-    #[serde(flatten)]
-    fields: UnitFields,
+    kind: UnitKind,
+    /// The name in Chinese.
+    #[schema(schema_with = crate::api::field_schemas::unit_name)]
+    name_zh: String,
+    /// The name in Uyghur.
+    #[schema(schema_with = crate::api::field_schemas::unit_name)]
+    name_ug: String,
+    /// The name in English.
+    #[schema(schema_with = crate::api::field_schemas::unit_name)]
+    name_en: String,
+    /// How to reach the unit, at most 500 characters.
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    contact: String,
+}
+
+impl NewUnit {
+    fn split(self) -> (String, UnitFields) {
+        let NewUnit { id, kind, name_zh, name_ug, name_en, contact } = self;
+        (id, UnitFields { kind, name_zh, name_ug, name_en, contact })
+    }
 }
 
 fn check(id: &str, fields: UnitFields) -> Result<Unit, ApiError> {
@@ -64,7 +94,9 @@ fn check(id: &str, fields: UnitFields) -> Result<Unit, ApiError> {
         problems.push(FieldError::new("id", "must be 2 to 40 lower-case letters, digits and hyphens"));
     }
     for (field, value) in [("name_zh", &fields.name_zh), ("name_ug", &fields.name_ug), ("name_en", &fields.name_en)] {
-        if !(1..=80).contains(&value.trim().chars().count()) {
+        // Blank is not a name; the length bound is on what is sent, as the
+        // document says.
+        if value.trim().is_empty() || value.chars().count() > 80 {
             problems.push(FieldError::new(field, "must be 1 to 80 characters"));
         }
     }
@@ -93,12 +125,13 @@ async fn create_unit(
     request_id: RequestId,
     Json(input): Json<NewUnit>,
 ) -> Result<(StatusCode, axum::Json<Unit>), ApiError> {
-    let unit = check(&input.id, input.fields)?;
+    let (id, fields) = input.split();
+    let unit = check(&id, fields)?;
     let mut tx = state.store.pool().begin().await?;
     if !units::create(&mut tx, &unit).await? {
         return Err(ApiError::Conflict(format!("there is already a unit `{}`", unit.id)));
     }
-    record(&mut tx, &admin, &request_id, "unit.create", &unit).await?;
+    record(&state.store, &mut tx, &admin, &request_id, "unit.create", &unit).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, axum::Json(unit)))
 }
@@ -112,7 +145,7 @@ async fn update_unit(
     State(state): State<AppState>,
     admin: AdminUser,
     request_id: RequestId,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     Json(input): Json<UnitFields>,
 ) -> Result<axum::Json<Unit>, ApiError> {
     let unit = check(&id, input)?;
@@ -130,12 +163,13 @@ async fn update_unit(
     if !units::update(&mut tx, &unit).await? {
         return Err(ApiError::NotFound(format!("there is no unit `{id}`")));
     }
-    record(&mut tx, &admin, &request_id, "unit.update", &unit).await?;
+    record(&state.store, &mut tx, &admin, &request_id, "unit.update", &unit).await?;
     tx.commit().await?;
     Ok(axum::Json(unit))
 }
 
 async fn record(
+    store: &crate::store::Store,
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     admin: &AdminUser,
     request_id: &RequestId,
@@ -145,6 +179,7 @@ async fn record(
     let actor = admin.0.actor();
     let details = serde_json::to_value(unit).unwrap_or_default();
     audit::record(
+        store,
         tx,
         Act { actor: &actor, action, target: &format!("unit:{}", unit.id), details, request_id: &request_id.0 },
     )

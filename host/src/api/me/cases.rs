@@ -2,13 +2,13 @@
 //! opened it, with its status and whole history; and rating a closed case
 //! once (好差评).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::extract::{Json, QueryParams, ResidentUser};
+use crate::api::extract::{Json, PathParams, QueryParams, ResidentUser};
 use crate::api::linkage_errors::Page;
 use crate::api::problem::{ApiError, Problem};
 use crate::api::state::AppState;
@@ -67,10 +67,14 @@ impl CasePage {
 
 /// Filters of the resident's list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MyCasesQuery {
     status: Option<CaseStatus>,
+    /// At most this many (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
+    /// How many to skip (default 0).
     offset: Option<u32>,
 }
 
@@ -105,8 +109,11 @@ async fn my_cases(
 #[serde(deny_unknown_fields)]
 pub struct Rating {
     /// 1 (poor) to 5 (excellent).
+    #[schema(minimum = 1, maximum = 5)]
     rating: i64,
+    /// At most 1000 characters.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     comment: String,
 }
 
@@ -117,7 +124,7 @@ pub struct Rating {
 async fn rate_case(
     State(state): State<AppState>,
     user: ResidentUser,
-    Path(id): Path<i64>,
+    PathParams(id): PathParams<i64>,
     Json(input): Json<Rating>,
 ) -> Result<axum::Json<CaseDetail>, ApiError> {
     if !(1..=5).contains(&input.rating) {

@@ -3,14 +3,14 @@
 //! `consent-required` and asks the resident; police, community and judicial
 //! services read by their grant alone.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::extract::{Json, ResidentUser};
+use crate::api::extract::{Json, PathParams, ResidentUser};
 use crate::api::problem::{ApiError, Problem};
 use crate::api::state::AppState;
 use crate::store::consents::{self, Consent};
@@ -64,7 +64,7 @@ async fn give_consent(
 async fn withdraw_consent(
     State(state): State<AppState>,
     user: ResidentUser,
-    Path(service): Path<String>,
+    PathParams(service): PathParams<String>,
 ) -> Result<StatusCode, ApiError> {
     if !consents::withdraw(&state.store, &user.0.account.id, &service).await? {
         return Err(ApiError::NotFound(format!("you gave no consent to `{service}`")));

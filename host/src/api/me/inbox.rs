@@ -1,7 +1,7 @@
 //! `GET /api/v1/me/inbox`: the messages services, case updates and area
 //! alerts sent the resident, in their language; marking one read.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::accept_language::Language;
-use crate::api::extract::{QueryParams, ResidentUser};
+use crate::api::extract::{PathParams, QueryParams, ResidentUser};
 use crate::api::linkage_errors::Page;
 use crate::api::problem::{ApiError, Problem};
 use crate::api::services::language_of;
@@ -45,11 +45,15 @@ pub struct Inbox {
 
 /// Filters.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
     /// Only unread messages.
     unread: Option<bool>,
+    /// At most this many (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
+    /// How many to skip (default 0).
     offset: Option<u32>,
 }
 
@@ -95,7 +99,7 @@ async fn inbox(
 async fn mark_read(
     State(state): State<AppState>,
     user: ResidentUser,
-    Path(id): Path<i64>,
+    PathParams(id): PathParams<i64>,
 ) -> Result<StatusCode, ApiError> {
     let tx = RequestTx::for_platform(state.store.clone());
     if !notifications::mark_read(&tx, &user.0.account.id, id).await? {

@@ -3,13 +3,13 @@
 //! moves or refers a case; units brought in to assist (and former leads)
 //! read it and add notes; any other unit does not see it at all.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::extract::{Json, QueryParams, StaffUser};
+use crate::api::extract::{Json, PathParams, QueryParams, StaffUser};
 use crate::api::linkage_errors::Page;
 use crate::api::me::cases::{CaseDetail, CasePage, detail};
 use crate::api::problem::{ApiError, Problem};
@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Filters of the queue.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QueueQuery {
     status: Option<CaseStatus>,
@@ -40,8 +41,12 @@ pub struct QueueQuery {
     area: Option<String>,
     /// `lead` (default: cases the unit leads now) or `all` (also those it
     /// assists or handed over).
+    #[param(pattern = "^(lead|all)$")]
     role: Option<String>,
+    /// At most this many (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
+    /// How many to skip (default 0).
     offset: Option<u32>,
 }
 
@@ -106,7 +111,7 @@ fn actor(staff: &StaffUser) -> CaseActor<'_> {
 async fn read_case(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<i64>,
+    PathParams(id): PathParams<i64>,
 ) -> Result<axum::Json<CaseDetail>, ApiError> {
     let tx = RequestTx::for_platform(state.store.clone());
     let (case, _) = visible(&tx, &staff, id).await?;
@@ -130,7 +135,7 @@ pub struct Transition {
 async fn transition_case(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<i64>,
+    PathParams(id): PathParams<i64>,
     Json(input): Json<Transition>,
 ) -> Result<axum::Json<CaseDetail>, ApiError> {
     let tx = RequestTx::for_platform(state.store.clone());
@@ -162,7 +167,7 @@ pub struct Referral {
 async fn refer_case(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<i64>,
+    PathParams(id): PathParams<i64>,
     Json(input): Json<Referral>,
 ) -> Result<axum::Json<CaseDetail>, ApiError> {
     if units::find(&state.store, &input.unit).await?.is_none() {
@@ -191,7 +196,7 @@ pub struct Note {
 async fn note_case(
     State(state): State<AppState>,
     staff: StaffUser,
-    Path(id): Path<i64>,
+    PathParams(id): PathParams<i64>,
     Json(input): Json<Note>,
 ) -> Result<axum::Json<CaseDetail>, ApiError> {
     if input.note.trim().is_empty() {

@@ -6,14 +6,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::extract::{Json, StaffUser};
+use crate::api::extract::{Json, PathParams, StaffUser};
 use crate::api::problem::{ApiError, FieldError, Problem};
 use crate::api::request_id::RequestId;
 use crate::api::state::AppState;
@@ -107,7 +107,7 @@ async fn list_rows(
     State(state): State<AppState>,
     staff: StaffUser,
     request_id: RequestId,
-    Path(table): Path<String>,
+    PathParams(table): PathParams<String>,
     RawQuery(query): RawQuery,
 ) -> Result<axum::Json<RowPage>, ApiError> {
     table_exists(&table)?;
@@ -178,7 +178,7 @@ async fn insert_row(
     State(state): State<AppState>,
     staff: StaffUser,
     request_id: RequestId,
-    Path(table): Path<String>,
+    PathParams(table): PathParams<String>,
     Json(body): Json<BTreeMap<String, Option<String>>>,
 ) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
     table_exists(&table)?;
@@ -204,7 +204,7 @@ async fn update_row(
     State(state): State<AppState>,
     staff: StaffUser,
     request_id: RequestId,
-    Path((table, id)): Path<(String, i64)>,
+    PathParams((table, id)): PathParams<(String, i64)>,
     Json(body): Json<BTreeMap<String, Option<String>>>,
 ) -> Result<axum::Json<Changed>, ApiError> {
     table_exists(&table)?;
@@ -224,7 +224,7 @@ async fn row_provenance(
     State(state): State<AppState>,
     staff: StaffUser,
     request_id: RequestId,
-    Path((table, id)): Path<(String, i64)>,
+    PathParams((table, id)): PathParams<(String, i64)>,
 ) -> Result<axum::Json<Vec<Provenance>>, ApiError> {
     table_exists(&table)?;
     let mut session = session(&state, &staff, &request_id, RequestTx::for_platform(state.store.clone())).await?;
