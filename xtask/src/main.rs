@@ -9,13 +9,26 @@
 //! - `cargo xtask build-polyglot` install componentize-py and componentize-js
 //!   (pinned, under `target/polyglot/`) if missing, then build and stage the
 //!   Python and JavaScript examples (see `polyglot.rs`);
-//! - `cargo xtask bench [ARGS]`  build the plugins, then `cargo bench`.
+//! - `cargo xtask bench [ARGS]`  build the plugins, then `cargo bench`;
+//! - `cargo xtask schemathesis`  build the host and the plugins, start a
+//!   host on a fresh data directory and check its API document against it
+//!   with Schemathesis (pinned, under `target/schemathesis/`), as an
+//!   anonymous caller, a resident and the admin (see `schemathesis.rs`);
+//! - `cargo xtask load [ARGS]`   build the plugins and the load harness
+//!   (release), then measure the host under HTTP load on SQLite and
+//!   PostgreSQL, plugin routes against native twins (see `load.rs`);
+//! - `cargo xtask reliability [SCENARIOS]` build the host and the plugins, then kill,
+//!   cut and flood a real host and check it keeps every promise (see
+//!   `reliability.rs`).
 //!
 //! Plugins are built for `wasm32-wasip2` with the `plugin` profile and staged
 //! as `target/plugins/{first-party,fixtures}/<id>/{plugin.toml,plugin.wasm}`;
 //! the examples in other languages as `target/plugins/polyglot/<id>/...`.
 
+mod load;
 mod polyglot;
+mod reliability;
+mod schemathesis;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -48,9 +61,15 @@ fn main() -> ExitCode {
             test(&staged, &args[1..])
         }),
         Some("bench") => build_plugins().and_then(|staged| bench(&staged, &args[1..])),
+        Some("schemathesis") => build_plugins().and_then(|staged| schemathesis::check(&staged)),
+        Some("load") => build_plugins().and_then(|staged| load::run_load(&staged, &args[1..])),
+        Some("reliability") => build_plugins().and_then(|staged| reliability::run_suite(&staged, &args[1..])),
         Some("build-plugins") => build_plugins().map(|staged| println!("plugins staged in {}", staged.display())),
         Some("build-polyglot") => polyglot::build().map(|staged| println!("examples staged in {}", staged.display())),
-        _ => Err("usage: cargo xtask <serve|test|bench|build-plugins|build-polyglot> [ARGS...]".to_owned()),
+        _ => {
+            Err("usage: cargo xtask <serve|test|bench|build-plugins|build-polyglot|schemathesis|load|reliability> [ARGS...]"
+                .to_owned())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
