@@ -11,13 +11,14 @@ mod client;
 mod database;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use onewindow::config::{Config, RuntimeConfig};
+use onewindow::config::{Config, HttpConfig, RuntimeConfig};
 use onewindow::startup::Application;
 use tokio::sync::oneshot;
 
 pub use client::{Answer, Client};
-pub use database::Backend;
+pub use database::{Backend, postgres_admin_url};
 
 /// Where `cargo xtask` staged the plugins.
 pub fn plugins_dir() -> PathBuf {
@@ -53,6 +54,17 @@ pub struct Options {
     pub session_ttl_hours: Option<u32>,
     /// The largest component an upload may carry, in MiB, if not the default.
     pub max_component_mb: Option<u32>,
+    /// Compile into the host's own data directory (as production does by
+    /// default) instead of the cache every test shares.
+    pub private_cache: bool,
+    /// The most MiB of components one unit may keep, if not the default.
+    pub unit_storage_mb: Option<u32>,
+    /// Start without installing the first-party plugins.
+    pub without_first_party: bool,
+    /// The longest deadline a plugin may have, in milliseconds, if not the default.
+    pub max_timeout_ms: Option<u32>,
+    /// HTTP serving limits, if not the defaults.
+    pub http: Option<HttpConfig>,
 }
 
 /// A running host.
@@ -64,8 +76,9 @@ pub struct TestApp {
     pub config: Config,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
-    _database: database::TestDatabase,
-    _data_dir: tempfile::TempDir,
+    // Shared with the other hosts of the same platform (`another_host`).
+    _database: Arc<database::TestDatabase>,
+    _data_dir: Arc<tempfile::TempDir>,
 }
 
 impl TestApp {
@@ -82,7 +95,10 @@ impl TestApp {
         let plugins = plugins_dir();
         // One cache for every test of the run: each component compiles once.
         let cache_dir = plugins.join("artifact-cache");
-        let mut first_party = vec![plugins.join("first-party")];
+        let mut first_party = vec![];
+        if !options.without_first_party {
+            first_party.push(plugins.join("first-party"));
+        }
         if options.fixtures {
             first_party.push(plugins.join("fixtures"));
         }
@@ -90,15 +106,19 @@ impl TestApp {
             listen: "127.0.0.1:0".parse().unwrap(),
             database: Some(database.url().to_owned()),
             data_dir: data_dir.path().to_path_buf(),
-            cache_dir: Some(cache_dir),
+            cache_dir: (!options.private_cache).then_some(cache_dir),
             first_party,
             max_connections: 8,
             session_ttl_hours: options.session_ttl_hours.unwrap_or(12),
             runtime: RuntimeConfig {
                 pool_instances: 32,
                 max_component_mb: options.max_component_mb.unwrap_or(RuntimeConfig::default().max_component_mb),
+                unit_storage_mb: options.unit_storage_mb.unwrap_or(RuntimeConfig::default().unit_storage_mb),
+                max_timeout_ms: options.max_timeout_ms.unwrap_or(RuntimeConfig::default().max_timeout_ms),
                 ..RuntimeConfig::default()
             },
+            http: options.http.unwrap_or_default(),
+            log: Default::default(),
         };
         let app = Application::build(config.clone()).await.expect("the host starts");
         let admin_password = app.initial_admin().expect("a fresh database gets an admin").password.clone();
@@ -111,8 +131,8 @@ impl TestApp {
             config,
             shutdown: Some(shutdown),
             server: Some(server),
-            _database: database,
-            _data_dir: data_dir,
+            _database: Arc::new(database),
+            _data_dir: Arc::new(data_dir),
         }
     }
 
@@ -128,6 +148,36 @@ impl TestApp {
         self.client = client;
         self.state = state;
         self
+    }
+
+    /// A second host of the same platform: a whole application with its own
+    /// runtime, on this one's database and data directory (so the same
+    /// keys), serving on a port of its own, as another process behind a
+    /// load balancer would.
+    pub async fn another_host(&self) -> TestApp {
+        let app = Application::build(self.config.clone()).await.expect("another host starts");
+        assert!(app.initial_admin().is_none(), "the platform already has its admin");
+        let (shutdown, server, client, state) = serve(app);
+        TestApp {
+            client,
+            backend: self.backend,
+            admin_password: self.admin_password.clone(),
+            state,
+            config: self.config.clone(),
+            shutdown: Some(shutdown),
+            server: Some(server),
+            _database: self._database.clone(),
+            _data_dir: self._data_dir.clone(),
+        }
+    }
+
+    /// Signals the server to shut down and hands back its task, which ends
+    /// once the server has stopped.
+    pub fn shut_down(&mut self) -> tokio::task::JoinHandle<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.server.take().expect("the server is running")
     }
 
     async fn stop_server(&mut self) {
