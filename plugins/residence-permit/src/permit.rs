@@ -19,26 +19,37 @@ pub fn number(year: i32, serial: i64) -> Option<String> {
     ((1..=999_999).contains(&serial) && (1000..=9999).contains(&year)).then(|| format!("JZ{year}{serial:06}"))
 }
 
-/// Takes the next serial of `year` from the serials table. A permit issued
-/// at the same moment makes this a 503 (the request's writes are undone;
-/// the desk tries again).
+/// How often numbering is tried before the desk is asked to try again.
+const NUMBERING_TRIES: usize = 10;
+
+/// Takes the next serial of `year` from the serials table. Another desk
+/// numbering a permit at the same moment moves the serial under us (on
+/// PostgreSQL the conditional update then changes nothing, and a new read
+/// sees their serial): read and try again, and only after
+/// [`NUMBERING_TRIES`] answer 503 (the request's writes are undone).
 pub fn next_serial(year: i32) -> Result<i64> {
-    let current = table(SERIALS).all().where_eq("year", year).fetch_optional()?;
-    let Some(row) = current else {
-        table(SERIALS).insert().set("year", year).set("last_serial", 1i64).execute().map_err(|_| busy())?;
-        return Ok(1);
-    };
-    let last = row.as_ref().integer("last_serial").unwrap_or_default();
-    let moved = table(SERIALS)
-        .update()
-        .set("last_serial", last + 1)
-        .where_eq("year", year)
-        .where_eq("last_serial", last)
-        .execute()?;
-    if moved == 0 {
-        return Err(busy());
+    for _ in 0..NUMBERING_TRIES {
+        let current = table(SERIALS).all().where_eq("year", year).fetch_optional()?;
+        let Some(row) = current else {
+            // The year's first permit; a desk that won the race makes this a conflict.
+            match table(SERIALS).insert().set("year", year).set("last_serial", 1i64).execute() {
+                Ok(_) => return Ok(1),
+                Err(onewindow_sdk::DataError::Conflict(_)) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        };
+        let last = row.as_ref().integer("last_serial").unwrap_or_default();
+        let moved = table(SERIALS)
+            .update()
+            .set("last_serial", last + 1)
+            .where_eq("year", year)
+            .where_eq("last_serial", last)
+            .execute()?;
+        if moved == 1 {
+            return Ok(last + 1);
+        }
     }
-    Ok(last + 1)
+    Err(busy())
 }
 
 /// 503: the serial moved under us; nothing is kept, try again.
