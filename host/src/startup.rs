@@ -138,6 +138,27 @@ pub async fn keyed_audit_trail(store: Store, data_dir: &std::path::Path) -> anyh
         audit::Keying::SwitchedOver(seq) => {
             tracing::info!(seq, "the audit trail is keyed from this entry on; older entries keep their unkeyed hashes");
         }
+        // A key made just now cannot be the one a written trail was keyed
+        // with: most likely a second host whose operator did not copy the
+        // keys. Its entries would break the trail for every host, so it
+        // does not start (and forgets the unused key, so the next start
+        // does not take it for the right one).
+        audit::Keying::Unverifiable(problem)
+            if matches!(store_key_origin(&store), Some(audit::KeyOrigin::Generated(_))) =>
+        {
+            if let Some(audit::KeyOrigin::Generated(path)) = store_key_origin(&store) {
+                let _ = std::fs::remove_file(&path);
+            }
+            anyhow::bail!(
+                "the database's audit trail was written with an audit key this host does not have ({problem}); \
+                 this data directory had none, so the one just generated was removed again. Copy the files \
+                 `audit-key` and `record-keys` of a host that serves this database into {} (or set \
+                 ONEWINDOW_AUDIT_KEY and ONEWINDOW_RECORD_KEYS), as README \"Running several hosts\" shows. \
+                 If the trail's key is lost for good, create a new key file on purpose \
+                 (`openssl rand -base64 32 > audit-key`): verification then breaks at this point",
+                data_dir.display()
+            );
+        }
         // Refusing to start would keep admins from investigating; the
         // verification they run names the break.
         audit::Keying::Unverifiable(problem) => {
@@ -145,6 +166,10 @@ pub async fn keyed_audit_trail(store: Store, data_dir: &std::path::Path) -> anyh
         }
     }
     Ok(store)
+}
+
+fn store_key_origin(store: &Store) -> Option<audit::KeyOrigin> {
+    store.audit_key().map(|key| key.origin().clone())
 }
 
 /// Creates the first admin when there is none, with a random password.

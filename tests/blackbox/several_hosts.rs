@@ -172,6 +172,31 @@ async fn admins_racing_on_two_hosts_leave_both_serving_what_the_database_says() 
 }
 
 /// Exactly one of two identical acts succeeds; the other is a 409 `wrong-state`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_host_without_the_first_hosts_keys_refuses_to_start_and_says_what_to_copy() {
+    let a = TestApp::spawn_with(Backend::Postgres, Options::default()).await;
+    let own_dir = tempfile::tempdir().unwrap();
+    let config = onewindow::config::Config { data_dir: own_dir.path().to_path_buf(), ..a.config.clone() };
+    let refused = match onewindow::startup::Application::build(config.clone()).await {
+        Ok(_) => panic!("a host with a new audit key must not write to a trail keyed with another"),
+        Err(error) => format!("{error:#}"),
+    };
+    assert!(refused.contains("Copy the files `audit-key` and `record-keys`"), "{refused}");
+    assert!(refused.contains(&own_dir.path().display().to_string()), "{refused}");
+    assert!(!own_dir.path().join("audit-key").exists(), "the unused key was removed, so a restart refuses too");
+    // Nothing was written to the shared trail meanwhile.
+    let admin = a.admin_token().await;
+    let verified = a.client.get("/api/v1/admin/audit/verify", Some(&admin)).await;
+    assert_eq!(verified.body["ok"], true, "{}", verified.body);
+
+    // With the keys copied as the README says, it starts and serves.
+    for file in ["audit-key", "record-keys"] {
+        std::fs::copy(a.config.data_dir.join(file), own_dir.path().join(file)).unwrap();
+    }
+    let b = onewindow::startup::Application::build(config).await.expect("with the keys it starts");
+    assert!(b.initial_admin().is_none());
+}
+
 fn one_wins(round: usize, act: &str, first: &Answer, second: &Answer) {
     match (first.status, second.status) {
         (200, 409) => drop(refused(second)),

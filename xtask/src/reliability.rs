@@ -1,6 +1,6 @@
 //! `cargo xtask reliability`: the reliability suite. Builds the host (debug)
 //! and the plugins, then drives the real `onewindow serve` binary as a
-//! child process through four scenarios, each printing its figures:
+//! child process through five scenarios, each printing its figures:
 //!
 //! 1. kill -9 under concurrent writes, on SQLite and on PostgreSQL: no
 //!    acknowledged write may be lost (over at least 10,000 per backend);
@@ -9,9 +9,14 @@
 //! 3. a slowloris and a sign-in flood while a resident is served: the
 //!    resident must get every answer;
 //! 4. two plugins exhausting memory, the instance pool, connections and the
-//!    CPU while a third answers `/noop`: the third must get every answer.
+//!    CPU while a third answers `/noop`: the third must get every answer,
+//!    at its median latency of before (within 2× + 1 ms);
+//! 5. two host processes on one PostgreSQL database: a lifecycle act
+//!    through either reaches the other within 1 s, racing admins leave both
+//!    serving what the database says, a host killed -9 serves the new state
+//!    on its restart.
 //!
-//! `cargo xtask reliability [sqlite|postgres|flood|hogs]...` runs only the
+//! `cargo xtask reliability [sqlite|postgres|flood|hogs|several-hosts]...` runs only the
 //! named scenarios. Fails if any guarantee broke. PostgreSQL is the server the tests use
 //! (`ONEWINDOW_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/postgres`),
 //! reached with `psql`; each run creates a database `rel_<random>` and drops it.
@@ -19,6 +24,7 @@
 mod host;
 mod http;
 mod pressure;
+mod several_hosts;
 mod writes;
 
 use std::path::{Path, PathBuf};
@@ -42,7 +48,7 @@ impl Outcome {
 }
 
 /// Runs every scenario, or those named in `only` (`sqlite`, `postgres`,
-/// `flood`, `hogs`).
+/// `flood`, `hogs`, `several-hosts`).
 pub fn run_suite(staged: &Path, only: &[String]) -> Result<(), String> {
     let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     run(cargo().args(["build", "-p", "onewindow"]))?;
@@ -81,6 +87,11 @@ pub fn run_suite(staged: &Path, only: &[String]) -> Result<(), String> {
         let spec = HostSpec::fresh(&work, "hogs", &first_party)?;
         let result = pressure::plugin_hogs(&spec, &fixture, &mut outcomes);
         record_failure(&mut outcomes, "plugin hogs vs quiet plugin", result);
+    }
+
+    if wanted("several-hosts") {
+        let result = several_hosts::lifecycle_across_hosts(&work, &first_party, &fixture, &mut outcomes);
+        record_failure(&mut outcomes, "several hosts, one database", result);
     }
 
     print_summary(&outcomes, started.elapsed());
