@@ -71,6 +71,10 @@ pub struct RuntimeConfig {
     pub unit_storage_mb: u32,
     /// Most versions of one unit's plugins waiting for review at once.
     pub unit_pending_versions: u32,
+    /// Cores that calls computing past about 10 ms share (they take turns
+    /// on them); the others stay free for short calls. Default: one less
+    /// than the host's cores, at least one.
+    pub compute_lanes: Option<std::num::NonZeroU32>,
 }
 
 /// How long a client may take and how many are served at once, so that slow
@@ -167,6 +171,7 @@ impl Default for RuntimeConfig {
             max_component_mb: 32,
             unit_storage_mb: 1024,
             unit_pending_versions: 5,
+            compute_lanes: None,
         }
     }
 }
@@ -264,6 +269,15 @@ mod tests {
         assert_eq!(load_toml("[log]\nformat = \"json\"\n").unwrap().log.format, LogFormat::Json);
         let error = load_toml("[log]\nformat = \"colourful\"\n").unwrap_err();
         assert!(format!("{error:#}").contains("colourful"), "{error:#}");
+    }
+
+    #[test]
+    fn compute_lanes_default_to_the_cores_and_cannot_be_zero() {
+        assert_eq!(load_toml("").unwrap().runtime.compute_lanes, None);
+        let one = load_toml("[runtime]\ncompute_lanes = 1\n").unwrap().runtime.compute_lanes;
+        assert_eq!(one.map(std::num::NonZeroU32::get), Some(1));
+        let error = load_toml("[runtime]\ncompute_lanes = 0\n").unwrap_err();
+        assert!(format!("{error:#}").contains("compute_lanes"), "{error:#}");
     }
 
     #[test]

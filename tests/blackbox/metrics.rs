@@ -143,6 +143,8 @@ async fn plugin_calls_and_their_failures_show_in_the_plugins_series(backend: Bac
     // Platform-wide: the pools as the scrape saw them, and counters that grew.
     assert!(after.has("onewindow_instances_in_use"));
     assert!(after.value("onewindow_instance_pool_size", &[]) > 0.0);
+    assert!(after.value("onewindow_compute_lanes", &[]) >= 1.0);
+    assert!(after.has("onewindow_compute_lanes_in_use"));
     for pool in ["platform", "data"] {
         assert!(after.value("onewindow_db_max_connections", &[("pool", pool)]) > 0.0, "{pool}");
         assert!(after.has("onewindow_db_connections"), "{pool}");

@@ -155,14 +155,19 @@ async fn an_endless_loop_times_out_while_other_requests_succeed(backend: Backend
         let client = app.client.clone();
         tokio::spawn(async move { client.post_empty(&format!("{BASE}/loop"), None).await })
     };
-    // While it loops, other calls are served normally.
+    // While it loops, other calls are served normally; past its first
+    // 10 ms of computation the loop runs on a compute lane.
     let mut served = 0;
+    let mut seen_on_a_lane = false;
     while !looping.is_finished() {
         assert_eq!(app.client.get(&format!("{BASE}/noop"), None).await.status, 204);
         assert_eq!(app.client.get("/api/v1/healthz", None).await.status, 200);
+        seen_on_a_lane |= app.state.runtime.compute_lanes().1 == 1;
         served += 1;
     }
     let answer = looping.await.unwrap();
+    assert!(seen_on_a_lane, "the loop held a compute lane while it ran");
+    assert_eq!(app.state.runtime.compute_lanes().1, 0, "its lane was given back when it stopped");
     let elapsed = started.elapsed();
     let detail = answer.assert_problem(504, "plugin-timeout");
     assert!(detail.contains("300 ms"), "{detail}");

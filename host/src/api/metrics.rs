@@ -32,6 +32,7 @@ async fn scrape(State(state): State<AppState>, _admin: AdminUser) -> impl IntoRe
     metrics::set_platform(&PlatformGauges {
         instances_in_use: state.runtime.instances_in_use(),
         instance_pool_size: state.runtime.config().pool_instances,
+        compute_lanes: state.runtime.compute_lanes(),
         db_pools: vec![pool("platform", state.store.pool()), pool("data", state.store.data_pool())],
     });
     ([(header::CONTENT_TYPE, EXPOSITION)], metrics::render())

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use wasmtime::{Engine, Trap, UpdateDeadline};
 
+use super::compute_lanes::{AtTick, CallCompute};
 use super::limits::MemoryLimiter;
 use super::loaded::LoadedPlugin;
 use super::state::{Capabilities, InstanceState};
@@ -61,6 +62,60 @@ pub enum InvokeError {
     Unavailable(String),
 }
 
+/// Memory past which a finished instance is given back off the executor:
+/// returning tens of MB of touched pages takes milliseconds, which the
+/// other requests on the same worker thread would wait for.
+const RELEASE_OFF_EXECUTOR_BYTES: usize = 16 << 20;
+
+/// A call's instance with its pool slot, given back together when the
+/// call ends (the slot last, so admission never promises a slot wasmtime
+/// still holds).
+struct Instance {
+    store: Option<wasmtime::Store<InstanceState>>,
+    pool_slot: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl Instance {
+    fn new(store: wasmtime::Store<InstanceState>, pool_slot: tokio::sync::OwnedSemaphorePermit) -> Instance {
+        Instance { store: Some(store), pool_slot: Some(pool_slot) }
+    }
+}
+
+impl std::ops::Deref for Instance {
+    type Target = wasmtime::Store<InstanceState>;
+    fn deref(&self) -> &Self::Target {
+        self.store.as_ref().expect("the store lives until the instance is dropped")
+    }
+}
+
+impl std::ops::DerefMut for Instance {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.store.as_mut().expect("the store lives until the instance is dropped")
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let (Some(store), slot) = (self.store.take(), self.pool_slot.take()) else { return };
+        if store.data().limiter.granted() < RELEASE_OFF_EXECUTOR_BYTES {
+            return drop((store, slot));
+        }
+        let release = move || drop((store, slot));
+        // Outside a runtime (never in the host) it is simply dropped here.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(release)),
+            Err(_) => release(),
+        }
+    }
+}
+
+/// What admission gives a call: its instance slot, and the bookkeeping
+/// of its computation (see `compute_lanes`).
+pub struct Admitted {
+    pub slot: tokio::sync::OwnedSemaphorePermit,
+    pub compute: CallCompute,
+}
+
 /// Runs `invocation` against a fresh instance of `plugin`.
 pub async fn invoke(
     engine: &Engine,
@@ -68,7 +123,7 @@ pub async fn invoke(
     keyring: &Arc<Keyring>,
     logs: &Arc<PluginLogs>,
     plugin: &LoadedPlugin,
-    admit: impl FnOnce() -> Option<tokio::sync::OwnedSemaphorePermit>,
+    admit: impl FnOnce() -> Option<Admitted>,
     invocation: Invocation,
 ) -> Result<Response, InvokeError> {
     let limits = *plugin.limits();
@@ -77,7 +132,7 @@ pub async fn invoke(
         metrics.refused_busy(BusyLimit::Plugin);
         return Err(InvokeError::Busy(limits.max_concurrency));
     };
-    let Some(_pool_slot) = admit() else {
+    let Some(Admitted { slot: pool_slot, mut compute }) = admit() else {
         metrics.refused_busy(BusyLimit::Pool);
         return Err(InvokeError::PoolBusy);
     };
@@ -125,28 +180,37 @@ pub async fn invoke(
         plugin_info: PluginInfoContext::new(manifest.id.as_str().to_owned(), plugin.owner().cloned()),
     };
     let state = InstanceState::new(capabilities, MemoryLimiter::new(limits.memory_bytes));
-    let mut wasm_store = wasmtime::Store::new(engine, state);
+    let mut wasm_store = Instance::new(wasmtime::Store::new(engine, state), pool_slot);
     wasm_store.limiter(|state| &mut state.limiter);
-    // At every epoch tick the guest yields to the executor, so a plugin
-    // that computes for long never holds a worker thread from other
-    // requests; past the deadline it is interrupted.
+    // At every epoch tick a guest that has computed yields to the executor,
+    // so a plugin that computes for long never holds a worker thread from
+    // other requests (and past `compute_lanes::LONG_AFTER` it runs only on
+    // a compute lane); past the deadline it is interrupted.
+    wasm_store.call_hook(|mut store, hook| {
+        store.data_mut().compute.hook(hook, Instant::now());
+        Ok(())
+    });
     wasm_store.set_epoch_deadline(1);
-    wasm_store.epoch_deadline_callback(move |_| {
-        if Instant::now() >= deadline {
+    let lane = compute.release_handle();
+    wasm_store.epoch_deadline_callback(move |store| {
+        let now = Instant::now();
+        if now >= deadline {
             return Ok(UpdateDeadline::Interrupt);
         }
-        // tokio's own yield puts the task at the back of the queue; a plain
-        // self-wake could be polled again at once and starve other requests.
-        Ok(UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now())))
+        Ok(match compute.on_tick(store.data().compute.spent(now), deadline) {
+            AtTick::RunOn => UpdateDeadline::Continue(1),
+            AtTick::Wait(wait) => UpdateDeadline::YieldCustom(1, wait),
+        })
     });
 
     let call = async {
         let started = Instant::now();
-        let service = plugin.pre().instantiate_async(&mut wasm_store).await?;
+        let service = plugin.pre().instantiate_async(&mut *wasm_store).await?;
         metrics.instantiated(started.elapsed());
-        service.call_handle(&mut wasm_store, &invocation.request).await
+        service.call_handle(&mut *wasm_store, &invocation.request).await
     };
     let outcome = tokio::time::timeout(limits.timeout + GRACE, call).await;
+    lane.release();
     wasm_store.data_mut().log_printed_output();
     // The reads happened whatever the outcome: log them before anything
     // else, and let no answer out whose reads could not be logged.

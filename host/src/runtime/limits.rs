@@ -48,6 +48,11 @@ impl MemoryLimiter {
         MemoryLimiter { max_bytes, total: 0, hit: false }
     }
 
+    /// Bytes of linear memory the instance has been granted in all.
+    pub fn granted(&self) -> usize {
+        self.total
+    }
+
     /// True once a growth past the cap was refused.
     pub fn was_hit(&self) -> bool {
         self.hit

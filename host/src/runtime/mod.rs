@@ -3,6 +3,7 @@
 
 mod admission;
 mod artifact_cache;
+mod compute_lanes;
 pub mod engine;
 pub mod invoke;
 pub mod limits;
@@ -40,6 +41,7 @@ pub struct Runtime {
     active: RwLock<HashMap<PluginId, Arc<LoadedPlugin>>>,
     lifecycle: tokio::sync::Mutex<()>,
     admission: admission::Admission,
+    compute_lanes: compute_lanes::ComputeLanes,
     _ticker: engine::EpochTicker,
 }
 
@@ -55,8 +57,10 @@ impl Runtime {
         let ticker = engine::EpochTicker::start(engine.clone());
         let linker = state::linker(&engine)?;
         let admission = admission::Admission::new(config.pool_instances.max(1) as usize);
+        let compute_lanes = compute_lanes::ComputeLanes::new(config.compute_lanes);
         Ok(Runtime {
             admission,
+            compute_lanes,
             engine,
             linker,
             cache,
@@ -161,7 +165,10 @@ impl Runtime {
         invocation: Invocation,
     ) -> Result<crate::wit::Response, InvokeError> {
         // The plugin's own slot is taken first, so it counts itself.
-        let admitted = || self.admission.admit(plugin.in_use().saturating_sub(1));
+        let admitted = || {
+            let slot = self.admission.admit(plugin.in_use().saturating_sub(1))?;
+            Some(invoke::Admitted { slot, compute: self.compute_lanes.for_call() })
+        };
         let started = std::time::Instant::now();
         let outcome =
             invoke::invoke(&self.engine, &self.store, &self.keyring, &self.logs, plugin, admitted, invocation).await;
@@ -169,6 +176,12 @@ impl Runtime {
         let status = outcome.as_ref().map_or(500, |response| response.status);
         plugin.metrics().call_finished(status, started.elapsed());
         outcome
+    }
+
+    /// Compute lanes (see `compute_lanes`): how many there are, and how
+    /// many long calls hold one now.
+    pub fn compute_lanes(&self) -> (usize, usize) {
+        (self.compute_lanes.count(), self.compute_lanes.in_use())
     }
 
     /// Instance slots in use across every plugin.

@@ -12,6 +12,7 @@ use crate::capabilities::notify::NotifyContext;
 use crate::capabilities::plugin_info::PluginInfoContext;
 use crate::capabilities::records::RecordsContext;
 
+use super::compute_lanes::ComputeMeter;
 use super::limits::MemoryLimiter;
 use super::output::CappedOutput;
 
@@ -37,6 +38,8 @@ pub struct InstanceState {
     pub notify: NotifyContext,
     pub plugin_info: PluginInfoContext,
     pub limiter: MemoryLimiter,
+    /// How long the guest's own code has run (see `compute_lanes`).
+    pub compute: ComputeMeter,
     wasi: WasiCtx,
     table: ResourceTable,
     stdout: CappedOutput,
@@ -60,6 +63,7 @@ impl InstanceState {
             notify,
             plugin_info,
             limiter,
+            compute: ComputeMeter::default(),
             wasi,
             table: ResourceTable::new(),
             stdout,

@@ -70,6 +70,8 @@ const DATA_CALLS: &str = "onewindow_plugin_data_calls_total";
 const DATA_CALL_DURATION: &str = "onewindow_plugin_data_call_duration_seconds";
 const INSTANCES_IN_USE: &str = "onewindow_instances_in_use";
 const INSTANCE_POOL_SIZE: &str = "onewindow_instance_pool_size";
+const COMPUTE_LANES: &str = "onewindow_compute_lanes";
+const COMPUTE_LANES_IN_USE: &str = "onewindow_compute_lanes_in_use";
 const DB_CONNECTIONS: &str = "onewindow_db_connections";
 const DB_MAX_CONNECTIONS: &str = "onewindow_db_max_connections";
 const DB_WAITING: &str = "onewindow_db_plugin_transactions_waiting";
@@ -90,6 +92,8 @@ fn describe() {
     describe_histogram!(DATA_CALL_DURATION, Unit::Seconds, "Time a data capability call took.");
     describe_gauge!(INSTANCES_IN_USE, "Instance pool slots in use across every plugin.");
     describe_gauge!(INSTANCE_POOL_SIZE, "Instance pool slots in all (runtime.pool_instances).");
+    describe_gauge!(COMPUTE_LANES, "Cores that calls computing past about 10 ms share (runtime.compute_lanes).");
+    describe_gauge!(COMPUTE_LANES_IN_USE, "Compute lanes held by long calls now.");
     describe_gauge!(DB_CONNECTIONS, "Database connections of a pool, in use or idle.");
     describe_gauge!(DB_MAX_CONNECTIONS, "Most connections a database pool opens (max_connections).");
     describe_gauge!(DB_WAITING, "Plugin transactions waiting for a database connection slot.");
@@ -214,6 +218,8 @@ impl Drop for DataCallTimer {
 pub struct PlatformGauges {
     pub instances_in_use: usize,
     pub instance_pool_size: u32,
+    /// `(lanes, lanes held)`: see `runtime::compute_lanes`.
+    pub compute_lanes: (usize, usize),
     /// `(pool name, connections open, idle, most it opens)`.
     pub db_pools: Vec<(&'static str, u32, usize, u32)>,
 }
@@ -222,6 +228,8 @@ pub struct PlatformGauges {
 pub fn set_platform(figures: &PlatformGauges) {
     gauge!(INSTANCES_IN_USE).set(figures.instances_in_use as f64);
     gauge!(INSTANCE_POOL_SIZE).set(figures.instance_pool_size);
+    gauge!(COMPUTE_LANES).set(figures.compute_lanes.0 as f64);
+    gauge!(COMPUTE_LANES_IN_USE).set(figures.compute_lanes.1 as f64);
     for &(pool, size, idle, max) in &figures.db_pools {
         let in_use = (size as usize).saturating_sub(idle);
         gauge!(DB_CONNECTIONS, "pool" => pool, "state" => "in_use").set(in_use as f64);

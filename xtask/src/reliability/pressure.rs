@@ -226,7 +226,7 @@ const IDLE_CONNECTIONS: usize = 100;
 /// Scenario 4: two copies of the misbehaving fixture, uploaded and approved
 /// over HTTP, hold the instance pool, allocate past their memory, loop and
 /// hold connections, while the quiet `misbehaving` answers `/noop` with no
-/// errors. The host runs with a pool of 32 instances, so the hogs really
+/// errors and its median latency within twice its own before, plus 1 ms. The host runs with a pool of 32 instances, so the hogs really
 /// reach the reserve the admission keeps for quiet plugins.
 pub fn plugin_hogs(spec: &HostSpec, fixture: &Path, outcomes: &mut Vec<Outcome>) -> Result<(), String> {
     let config = spec.data.join("onewindow.toml");
@@ -306,7 +306,14 @@ pub fn plugin_hogs(spec: &HostSpec, fixture: &Path, outcomes: &mut Vec<Outcome>)
     if !idle.is_empty() {
         println!("reliability:   these hog calls never got a slot, so did not load the host: {}", idle.join(", "));
     }
-    let held = before.errors == 0 && during.errors == 0 && idle.is_empty();
+    // "Its normal latency": the median may not move by more than the
+    // machine's noise (the tail is printed, not judged: it carries the load
+    // generator's own scheduling on a 2-core machine).
+    let normal = during.percentile(50) <= 2.0 * before.percentile(50) + 1.0;
+    if !normal {
+        println!("reliability:   the quiet plugin's median latency left its normal range");
+    }
+    let held = before.errors == 0 && during.errors == 0 && idle.is_empty() && normal;
     outcomes.push(Outcome::new("plugin hogs vs quiet plugin", figures, held));
     Ok(())
 }
