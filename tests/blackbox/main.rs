@@ -22,3 +22,4 @@ mod runtime;
 mod several_hosts;
 mod transactions;
 mod utility_referral;
+mod version_removal;

@@ -147,6 +147,7 @@ async fn openapi_document_covers_every_route(backend: Backend) {
             "/api/v1/plugins",
             "/api/v1/plugins/{id}",
             "/api/v1/plugins/{id}/logs",
+            "/api/v1/plugins/{id}/versions/{version}",
             "/api/v1/services",
             "/api/v1/services/{id}",
             "/api/v1/services/{id}/{rest}",

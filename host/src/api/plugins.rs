@@ -1,5 +1,6 @@
-//! Plugins for partner units: upload a new plugin or version, and see your
-//! unit's plugins. (Admins see every plugin; review is under `admin`.)
+//! Plugins for partner units: upload a new plugin or version, see your
+//! unit's plugins, and remove versions you no longer need. (Admins see
+//! every plugin; review is under `admin`.)
 
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
@@ -12,6 +13,7 @@ use super::extract::{AuthUser, PathParams, QueryParams, StaffUser};
 use super::problem::{ApiError, Problem};
 use super::request_id::RequestId;
 use super::state::AppState;
+use crate::registry::lifecycle::{RemovedVersion, Remover};
 use crate::registry::{Context, Registry, Upload};
 use crate::runtime::plugin_logs::PluginLogLine;
 use crate::store::accounts::Role;
@@ -23,6 +25,7 @@ pub fn router(max_component_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(upload).layer(DefaultBodyLimit::max(max_component_bytes + (1 << 20))))
         .routes(routes!(list))
         .routes(routes!(show))
+        .routes(routes!(remove_version))
         .routes(routes!(logs))
 }
 
@@ -203,6 +206,40 @@ async fn show(
     }
     let versions = registry.versions_of(&id).await?;
     Ok(axum::Json(PluginView { plugin, versions }))
+}
+
+/// Remove a version your unit no longer needs, to free its upload quota
+/// (staff of the owning unit, and admins). A pending version is withdrawn:
+/// it is gone and no longer waits for review. A rejected, retired or
+/// superseded version keeps its record (`component_removed`) but loses its
+/// component, so it can never run or be rolled back to again. Active and
+/// suspended versions cannot be removed; removing a component twice is a
+/// 409 `component-removed`.
+#[utoipa::path(delete, path = "/api/v1/plugins/{id}/versions/{version}", tag = "plugins", security(("bearer" = [])),
+    params(("id" = String, Path, description = "plugin id"), ("version" = String, Path, description = "the version to remove")),
+    responses((status = 200, body = RemovedVersion), (status = 401, body = Problem),
+        (status = 403, body = Problem, description = "not staff of the unit that owns the plugin, nor an admin"),
+        (status = 404, body = Problem, description = "no such plugin or version"),
+        (status = 409, body = Problem, description = "wrong-state (the version is active or suspended) or component-removed (removed before)")))]
+async fn remove_version(
+    State(state): State<AppState>,
+    user: AuthUser,
+    request_id: RequestId,
+    PathParams((id, version)): PathParams<(String, String)>,
+) -> Result<axum::Json<RemovedVersion>, ApiError> {
+    let remover = match (user.account.role, user.account.unit_id.as_deref()) {
+        (Role::Admin, _) => Remover::Admin,
+        (Role::Staff, Some(unit)) => Remover::Unit(unit),
+        _ => {
+            return Err(ApiError::Forbidden(
+                "only the staff of the unit that owns a plugin, and admins, may remove its versions".into(),
+            ));
+        }
+    };
+    let actor = user.actor();
+    let cx = Context { actor: &actor, request_id: &request_id.0 };
+    let registry = Registry::new(state.store.clone(), state.runtime.clone());
+    Ok(axum::Json(registry.remove_version(&cx, remover, &id, &version).await?))
 }
 
 /// Which lines to read.

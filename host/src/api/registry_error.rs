@@ -54,6 +54,9 @@ impl From<RegistryError> for ApiError {
             RegistryError::WrongState(_) => {
                 refused(StatusCode::CONFLICT, "wrong-state", "Not possible in this state", detail)
             }
+            RegistryError::ComponentRemoved(_) => {
+                refused(StatusCode::CONFLICT, "component-removed", "Component removed", detail)
+            }
             RegistryError::ShaMismatch { .. } => {
                 refused(StatusCode::CONFLICT, "sha256-mismatch", "Different upload", detail)
             }

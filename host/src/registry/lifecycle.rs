@@ -1,5 +1,6 @@
 //! The plugin lifecycle: upload → pending → approve (with grants) | reject;
-//! active ⇄ suspended; retired; rollback to any earlier approved version.
+//! active ⇄ suspended; retired; rollback to any earlier approved version;
+//! a unit removes versions it no longer needs (see `removal`).
 //! Every act is checked here, changes the store and writes its audit entry
 //! in one transaction, and only then changes what the runtime serves.
 //!
@@ -9,8 +10,10 @@
 //! its commit is announced so the other hosts follow (see `sync` and
 //! `registry::propagation`).
 
+mod removal;
 mod sync;
 
+pub use removal::{RemovedVersion, Remover};
 pub use sync::Synced;
 
 use std::sync::Arc;
@@ -60,6 +63,9 @@ pub enum RegistryError {
     NotFound(String),
     #[error("{0}")]
     WrongState(String),
+    /// The version's component was removed (to free quota): it cannot run.
+    #[error("{0}")]
+    ComponentRemoved(String),
     #[error("the approval names sha256 {given}, but version {version} is {actual}")]
     ShaMismatch { version: String, given: String, actual: String },
     #[error("{0}")]
@@ -211,14 +217,16 @@ impl Registry {
         if usage.pending >= i64::from(config.unit_pending_versions) {
             return Err(RegistryError::QuotaExceeded(format!(
                 "unit {unit} already has {} versions waiting for review, the most it may; wait for the review, \
-                 or ask an admin to reject the ones you no longer need",
+                 or withdraw the ones you no longer need (DELETE /api/v1/plugins/{{id}}/versions/{{version}})",
                 usage.pending
             )));
         }
         let max = i64::from(config.unit_storage_mb) << 20;
         if usage.stored_bytes + size as i64 > max {
             return Err(RegistryError::QuotaExceeded(format!(
-                "unit {unit} keeps {} MiB of components; this upload of {} MiB would pass its quota of {} MiB",
+                "unit {unit} keeps {} MiB of components; this upload of {} MiB would pass its quota of {} MiB; \
+                 remove the versions you no longer need (rejected, retired, superseded or pending ones: \
+                 DELETE /api/v1/plugins/{{id}}/versions/{{version}}) to free space",
                 usage.stored_bytes >> 20,
                 size >> 20,
                 config.unit_storage_mb
@@ -354,7 +362,7 @@ impl Registry {
 
         let manifest = Manifest::parse(&record.manifest)?;
         self.check_schema(&manifest).await?;
-        let component = plugins::component(&self.store, plugin_id, version).await?;
+        let component = self.runnable_component(&record).await?;
         let approval = Approval {
             manifest: manifest.clone(),
             sha256: record.sha256.clone(),
@@ -506,6 +514,9 @@ impl Registry {
         if record.state == VersionState::Active {
             return Err(RegistryError::WrongState(format!("{plugin_id} {version} is already active")));
         }
+        if record.component_removed {
+            return Err(removed(&record));
+        }
         self.reactivate(cx, Reactivation::Rollback, &record).await
     }
 
@@ -518,13 +529,18 @@ impl Registry {
     ) -> Result<VersionRecord, RegistryError> {
         let (grants, limits) = approved(record)?;
         let manifest = Manifest::parse(&record.manifest)?;
-        let component = plugins::component(&self.store, &record.plugin_id, &record.version).await?;
+        let component = self.runnable_component(record).await?;
         let approval =
             Approval { manifest: manifest.clone(), sha256: record.sha256.clone(), grants, limits, owner: None };
         let loaded = self.compile_and_prepare(approval, component).await?;
         // Tables only ever grow, so an older version finds what it declared.
         plugin_tables::create_all(&self.store, &manifest).await?;
         let mut tx = plugins::begin_lifecycle(&self.store).await?;
+        // Under the lock: its unit may have removed the bytes meanwhile (on
+        // another host); this host must not serve what no other host can load.
+        if plugins::stored_bytes(&mut tx, &record.plugin_id, &record.version).await? == Some(0) {
+            return Err(removed(record));
+        }
         let previous = plugins::activate(&mut tx, &record.plugin_id, &record.version, how.from()).await?;
         let details = match how {
             Reactivation::Resume => serde_json::json!({ "sha256": record.sha256 }),
@@ -579,6 +595,20 @@ impl Registry {
             });
         }
         Ok(items)
+    }
+
+    /// The component of `record` to compile: not-found when its pending row
+    /// was withdrawn meanwhile, `ComponentRemoved` when its bytes are gone.
+    async fn runnable_component(&self, record: &VersionRecord) -> Result<Vec<u8>, RegistryError> {
+        match plugins::component(&self.store, &record.plugin_id, &record.version).await {
+            Ok(bytes) if bytes.is_empty() => Err(removed(record)),
+            Ok(bytes) => Ok(bytes),
+            Err(sqlx::Error::RowNotFound) => Err(RegistryError::NotFound(format!(
+                "plugin {} has no version {} (withdrawn meanwhile)",
+                record.plugin_id, record.version
+            ))),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// A version, or not-found.
@@ -720,6 +750,15 @@ fn refused_target(manifest_text: &str) -> String {
             None => format!("plugin:{id}"),
         },
     }
+}
+
+/// The refusal to run a version whose component was removed.
+fn removed(record: &VersionRecord) -> RegistryError {
+    RegistryError::ComponentRemoved(format!(
+        "the component of {} {} was removed to free its unit's upload quota, so it can never run again; \
+         upload the build again as a new version and have it approved",
+        record.plugin_id, record.version
+    ))
 }
 
 /// The audit target of a plugin version.

@@ -1,6 +1,8 @@
 //! Stored plugins and their versions. Every uploaded version is kept with
 //! its bytes, its sha256 and what it asked for, so an admin can review it
-//! and any approved version can be made active again.
+//! and any approved version can be made active again, until its unit
+//! removes it to free quota (a pending version's row goes; any other keeps
+//! its row without the bytes).
 //!
 //! State changes take a transaction from the caller, so the act and its
 //! audit entry commit together.
@@ -81,6 +83,9 @@ pub struct VersionRecord {
     /// The `api.json` as stored (checked at upload).
     #[serde(skip)]
     pub api: Option<String>,
+    /// Its unit removed the component to free quota: the version's record
+    /// stays, but it can never run again.
+    pub component_removed: bool,
 }
 
 /// A plugin: its owner and which version serves.
@@ -110,7 +115,8 @@ pub struct NewVersion<'a> {
 }
 
 const VERSION_COLUMNS: &str = "plugin_id, version, sha256, size, state, manifest, requested, requested_limits, granted, \
-     granted_limits, uploaded_by, uploaded_unit, uploaded_at, reviewed_by, reviewed_at, review_note, api";
+     granted_limits, uploaded_by, uploaded_unit, uploaded_at, reviewed_by, reviewed_at, review_note, api, \
+     CAST(LENGTH(component) AS BIGINT) AS stored_bytes";
 
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("grants and limits always serialise")
@@ -124,6 +130,8 @@ fn version_from_row(row: &sqlx::any::AnyRow) -> Result<VersionRecord, sqlx::Erro
     let granted: Option<String> = row.try_get("granted")?;
     let granted_limits: Option<String> = row.try_get("granted_limits")?;
     let api: Option<String> = row.try_get("api")?;
+    // Uploads refuse empty components, so no bytes means removed.
+    let stored_bytes: i64 = row.try_get("stored_bytes")?;
     Ok(VersionRecord {
         plugin_id: row.try_get("plugin_id")?,
         version: row.try_get("version")?,
@@ -143,6 +151,7 @@ fn version_from_row(row: &sqlx::any::AnyRow) -> Result<VersionRecord, sqlx::Erro
         review_note: row.try_get("review_note")?,
         routes: api.as_deref().and_then(|text| ApiDoc::parse(text).ok()).map(|doc| doc.routes()).unwrap_or_default(),
         api,
+        component_removed: stored_bytes == 0,
     })
 }
 
@@ -424,6 +433,70 @@ pub async fn deactivate(
     Ok(())
 }
 
+/// Withdraws a version that is still pending: its row goes (it never ran,
+/// so nothing refers to it). Answers the bytes freed.
+pub async fn delete_pending(
+    tx: &mut Transaction<'static, Any>,
+    plugin_id: &str,
+    version: &str,
+) -> Result<i64, TransitionError> {
+    let freed = stored_bytes(tx, plugin_id, version).await?.unwrap_or(0);
+    let done = sqlx::query("DELETE FROM plugin_versions WHERE plugin_id = $1 AND version = $2 AND state = $3")
+        .bind(plugin_id)
+        .bind(version)
+        .bind(VersionState::Pending.as_str())
+        .execute(&mut **tx)
+        .await?;
+    checked(tx, plugin_id, version, &[VersionState::Pending], done.rows_affected()).await?;
+    Ok(freed)
+}
+
+/// Drops the component bytes of a version now in one of the states `from`,
+/// keeping its row (reviews and the audit trail refer to it). The empty
+/// component marks it removed: uploads refuse empty components. Answers
+/// the bytes freed.
+pub async fn drop_component(
+    tx: &mut Transaction<'static, Any>,
+    plugin_id: &str,
+    version: &str,
+    from: &[VersionState],
+) -> Result<i64, TransitionError> {
+    let freed = stored_bytes(tx, plugin_id, version).await?.unwrap_or(0);
+    let sql = format!(
+        "UPDATE plugin_versions SET component = $1 WHERE plugin_id = $2 AND version = $3 AND state IN ({})",
+        placeholders(4, from.len())
+    );
+    let mut update = sqlx::query(AssertSqlSafe(sql)).bind(Vec::<u8>::new()).bind(plugin_id).bind(version);
+    for state in from {
+        update = update.bind(state.as_str());
+    }
+    let done = update.execute(&mut **tx).await?;
+    checked(tx, plugin_id, version, from, done.rows_affected()).await?;
+    Ok(freed)
+}
+
+/// How many bytes of a version's component are stored (0 once removed);
+/// none when there is no such version.
+pub async fn stored_bytes(
+    tx: &mut Transaction<'static, Any>,
+    plugin_id: &str,
+    version: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT CAST(LENGTH(component) AS BIGINT) FROM plugin_versions WHERE plugin_id = $1 AND version = $2",
+    )
+    .bind(plugin_id)
+    .bind(version)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|row| row.try_get(0)).transpose()
+}
+
+/// `$first, $first+1, …`: `count` numbered placeholders for an `IN` list.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Moves a version from one of the states `from` to `to`, or refuses,
 /// naming the state it is in.
 async fn transition(
@@ -433,10 +506,9 @@ async fn transition(
     from: &[VersionState],
     to: VersionState,
 ) -> Result<(), TransitionError> {
-    let expected: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
         "UPDATE plugin_versions SET state = $1 WHERE plugin_id = $2 AND version = $3 AND state IN ({})",
-        expected.join(", ")
+        placeholders(4, from.len())
     );
     let mut update = sqlx::query(AssertSqlSafe(sql)).bind(to.as_str()).bind(plugin_id).bind(version);
     for state in from {
@@ -516,9 +588,9 @@ pub async fn unit_usage(store: &Store, unit: &str) -> Result<UnitUsage, sqlx::Er
 }
 
 /// The sha256 of every stored component that may run again (all but
-/// rejected versions).
+/// rejected versions, and those whose component was removed).
 pub async fn kept_components(store: &Store) -> Result<std::collections::HashSet<String>, sqlx::Error> {
-    let rows = sqlx::query("SELECT DISTINCT sha256 FROM plugin_versions WHERE state <> $1")
+    let rows = sqlx::query("SELECT DISTINCT sha256 FROM plugin_versions WHERE state <> $1 AND LENGTH(component) > 0")
         .bind(VersionState::Rejected.as_str())
         .fetch_all(store.pool())
         .await?;

@@ -165,7 +165,8 @@ async fn retire(
 /// Make an earlier approved version active again, in one call.
 #[utoipa::path(post, path = "/api/v1/admin/plugins/{id}/rollback", tag = "admin", security(("bearer" = [])), request_body = RollbackTo,
     params(("id" = String, Path)),
-    responses((status = 200, body = VersionRecord), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = VersionRecord), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "wrong-state, or component-removed (its unit removed the version's component)")))]
 async fn rollback(
     State(state): State<AppState>,
     admin: AdminUser,
