@@ -262,6 +262,11 @@ async fn partners_and_admins_govern_plugins_from_the_command_line() {
     assert_eq!(http.post(format!("{address}/api/v1/services/misbehaving/notes")).send().await.unwrap().status(), 201);
     let (ok, out, _) = cli(&admin_home, &["plugin", "rollback", "misbehaving", "0.1.0"], "");
     assert!(ok && out.contains("0.1.0  active"), "{out}");
+    // The unit frees its quota of the version it no longer needs, once.
+    let (ok, out, err) = cli(&partner_home, &["plugin", "remove", "misbehaving", "0.2.0"], "");
+    assert!(ok && out.contains("removed the component of misbehaving 0.2.0 (was superseded)"), "{out}{err}");
+    let (ok, _, err) = cli(&partner_home, &["plugin", "remove", "misbehaving", "0.1.0"], "");
+    assert!(!ok && err.contains("(409)") && err.contains("active"), "the active version stays: {err}");
     assert!(cli(&admin_home, &["plugin", "suspend", "misbehaving", "--reason", "checking"], "").0);
     assert_eq!(status("/noop").await, 503);
     assert!(cli(&admin_home, &["plugin", "resume", "misbehaving"], "").0);

@@ -105,6 +105,9 @@ pub enum PluginCommand {
     },
     /// Make an earlier approved version active again.
     Rollback { id: String, version: String },
+    /// Free your unit's upload quota: withdraw a pending version, or drop the
+    /// component of a rejected, retired or superseded one for good.
+    Remove { id: String, version: String },
 }
 
 #[derive(Subcommand)]
@@ -476,6 +479,19 @@ pub async fn plugin(remote: Remote, command: PluginCommand) -> anyhow::Result<()
         }
         PluginCommand::Rollback { id, version } => {
             client.post(&admin(&id, "rollback"), &json!({ "version": version })).await?
+        }
+        PluginCommand::Remove { id, version } => {
+            let path = format!("/api/v1/plugins/{id}/versions/{version}");
+            let removed = client.send(client.request(Method::DELETE, &path)).await?;
+            print(&remote, &removed, |v| {
+                let what = if v["withdrawn"] == true { "withdrew" } else { "removed the component of" };
+                outln!(
+                    "{what} {id} {version} (was {}); {} bytes of your unit's quota freed",
+                    v["previous_state"].as_str().unwrap_or("?"),
+                    v["freed_bytes"]
+                );
+            });
+            return Ok(());
         }
     };
     print(&remote, &result, |v| outln!("{}", version_line(v)));
