@@ -18,7 +18,9 @@
 //! `--work DIR` (artifact cache, data directories), `--requests N` per
 //! scenario (default 20000), `--applications N` (default 400),
 //! `--connections N` (default 16), `--backend sqlite|postgres` (default
-//! both), `--quick` (a smoke run: few requests).
+//! both), `--quick` (a smoke run: few requests), `--only NAME` (only the
+//! scenarios whose name contains NAME, e.g. `--only "select 50 rows, plugin"`:
+//! one scenario run long under a profiler).
 
 mod database;
 mod drive;
@@ -43,6 +45,8 @@ pub struct Options {
     pub applications: usize,
     pub connections: usize,
     pub backends: Vec<Backend>,
+    /// Runs only the scenarios whose name contains this.
+    pub only: Option<String>,
 }
 
 impl Options {
@@ -54,6 +58,7 @@ impl Options {
             applications: 400,
             connections: 16,
             backends: vec![Backend::Sqlite, Backend::Postgres],
+            only: None,
         };
         while let Some(arg) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
@@ -65,6 +70,7 @@ impl Options {
                 "--connections" => options.connections = number(&arg, &value()?)?,
                 "--backend" => options.backends = vec![Backend::parse(&value()?)?],
                 "--quick" => (options.requests, options.applications) = (200, 16),
+                "--only" => options.only = Some(value()?),
                 other => return Err(format!("unknown option {other} (see bench/src/main.rs)")),
             }
         }
@@ -75,6 +81,11 @@ impl Options {
     /// caches and the instance pool warm up.
     pub fn warm_up(&self) -> usize {
         (self.requests / 10).max(self.connections)
+    }
+
+    /// Whether the scenario named `scenario` is to run.
+    pub fn runs(&self, scenario: &str) -> bool {
+        self.only.as_deref().is_none_or(|only| scenario.contains(only))
     }
 }
 

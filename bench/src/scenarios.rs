@@ -115,13 +115,24 @@ async fn measure_on(
 
     for pair in PAIRS {
         let call = |path: String| Arc::new(Call { method: pair.method.clone(), path, expected: pair.expected });
-        let native = timed(running, call(native_path(pair.path)), options.requests, options).await?;
-        let plugin = timed(running, call(plugin_path(pair.path)), options.requests, options).await?;
-        let ratio = plugin.rate() / native.rate();
-        table.push(Line { scenario: format!("{}, native", pair.name), outcome: native, ratio: None });
-        table.push(Line { scenario: format!("{}, plugin", pair.name), outcome: plugin, ratio: Some(ratio) });
+        let (native_name, plugin_name) = (format!("{}, native", pair.name), format!("{}, plugin", pair.name));
+        let mut native_rate = None;
+        if options.runs(&native_name) {
+            let native = timed(running, call(native_path(pair.path)), options.requests, options).await?;
+            native_rate = Some(native.rate());
+            table.push(Line { scenario: native_name, outcome: native, ratio: None });
+        }
+        if options.runs(&plugin_name) {
+            let plugin = timed(running, call(plugin_path(pair.path)), options.requests, options).await?;
+            let ratio = native_rate.map(|native| plugin.rate() / native);
+            table.push(Line { scenario: plugin_name, outcome: plugin, ratio });
+        }
     }
 
+    let scenario = format!("residence-permit application ({} calls), per application", Application::CALLS);
+    if !options.runs(&scenario) {
+        return Ok(table);
+    }
     let warm = (options.applications / 10).max(options.connections);
     let state = running.state.clone();
     let residents = warm + options.applications;
@@ -129,11 +140,7 @@ async fn measure_on(
         host.spawn(async move { accounts(&state, residents).await }).await.map_err(|e| e.to_string())??;
     let unit = Arc::new(Application { residents, officer, body: application(), retries: AtomicU64::new(0) });
     let outcome = timed(running, unit.clone(), options.applications, options).await?;
-    table.push(Line {
-        scenario: format!("residence-permit application ({} calls), per application", Application::CALLS),
-        outcome,
-        ratio: None,
-    });
+    table.push(Line { scenario, outcome, ratio: None });
     let retries = unit.retries.load(Ordering::Relaxed);
     if retries > 0 {
         table.note(format!(

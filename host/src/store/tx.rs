@@ -66,6 +66,10 @@ struct Inner {
     /// SQLite gave up the transaction (see [`aborts_sqlite_transaction`]):
     /// nothing more of this request may run or commit.
     aborted: bool,
+    /// No write has run in the open transaction yet: on PostgreSQL its
+    /// first statement needs no savepoint, since rolling the whole
+    /// transaction back undoes exactly that statement (see [`RequestTx::write`]).
+    fresh: bool,
 }
 
 /// Where the current capability call stands with its savepoint.
@@ -127,6 +131,7 @@ impl RequestTx {
             call: CallState::Outside,
             deadline: None,
             aborted: false,
+            fresh: false,
         })))
     }
 
@@ -150,6 +155,7 @@ impl RequestTx {
             call: CallState::Outside,
             deadline: None,
             aborted: false,
+            fresh: false,
         })))
     }
 
@@ -210,23 +216,42 @@ impl RequestTx {
         if inner.tx.is_none() {
             let slot = inner.plugin_slot().await?;
             inner._writer_slot = slot;
-            let mut tx = inner.store.data_pool().begin().await?;
-            if let (Backend::Postgres, Some(deadline)) = (backend, inner.deadline) {
-                let left = deadline.saturating_duration_since(Instant::now()).as_millis().max(1);
-                // A number this code formats itself (SET takes no parameters).
-                let set = format!("SET LOCAL statement_timeout = {left}");
-                sqlx::query(sqlx::AssertSqlSafe(set)).execute(&mut *tx).await?;
-            }
+            let tx = match (backend, inner.deadline) {
+                (Backend::Postgres, Some(deadline)) => {
+                    let left = deadline.saturating_duration_since(Instant::now()).as_millis().max(1);
+                    // One round trip for both (a simple query may hold several
+                    // statements); a number this code formats itself (SET takes
+                    // no parameters).
+                    let begin = format!("BEGIN; SET LOCAL statement_timeout = {left}");
+                    inner.store.data_pool().begin_with(sqlx::AssertSqlSafe(begin)).await?
+                }
+                _ => inner.store.data_pool().begin().await?,
+            };
             inner.tx = Some(tx);
+            inner.fresh = true;
         }
-        let first_write_of_call = inner.call == CallState::NoWriteYet;
-        let tx = inner.tx.as_mut().expect("just begun");
-        if first_write_of_call {
+        if inner.call == CallState::NoWriteYet {
+            let tx = inner.tx.as_mut().expect("just begun");
             sqlx::query("SAVEPOINT ow_call").execute(&mut **tx).await?;
             inner.call = CallState::SavepointTaken;
+            inner.fresh = false;
         }
+        // The first write of a PostgreSQL transaction runs without a
+        // savepoint (two round trips saved on every single-write request):
+        // if it fails, the transaction, holding nothing else, is rolled back
+        // and the next write begins a new one.
+        let alone = std::mem::replace(&mut inner.fresh, false) && backend.failed_statement_aborts_transaction();
         let tx = inner.tx.as_mut().expect("just begun");
-        let result = in_transaction(tx, backend, statement, run).await;
+        let result =
+            if alone { execute(tx, statement, run).await } else { in_transaction(tx, backend, statement, run).await };
+        if alone && result.is_err() {
+            if let Some(tx) = inner.tx.take() {
+                // Should the rollback itself fail, dropping the transaction
+                // rolls it back when its connection is next used.
+                let _ = tx.rollback().await;
+            }
+            inner._writer_slot = None;
+        }
         inner.note(result)
     }
 
