@@ -187,7 +187,7 @@ pub async fn invoke(
     // other requests (and past `compute_lanes::LONG_AFTER` it runs only on
     // a compute lane); past the deadline it is interrupted.
     wasm_store.call_hook(|mut store, hook| {
-        store.data_mut().compute.hook(hook, Instant::now());
+        store.data_mut().compute.hook(hook, Instant::now);
         Ok(())
     });
     wasm_store.set_epoch_deadline(1);
