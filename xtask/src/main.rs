@@ -20,11 +20,15 @@
 //! - `cargo xtask reliability [SCENARIOS]` build the host and the plugins, then kill,
 //!   cut and flood a real host and check it keeps every promise (see
 //!   `reliability.rs`).
+//! - `cargo xtask footprint`    build the release host, the plugins and the
+//!   examples, install 20 then 50 plugins over HTTP and report the host's
+//!   RSS and its restart-to-serving time (see `footprint.rs`).
 //!
 //! Plugins are built for `wasm32-wasip2` with the `plugin` profile and staged
 //! as `target/plugins/{first-party,fixtures}/<id>/{plugin.toml,plugin.wasm}`;
 //! the examples in other languages as `target/plugins/polyglot/<id>/...`.
 
+mod footprint;
 mod load;
 mod polyglot;
 mod reliability;
@@ -64,10 +68,11 @@ fn main() -> ExitCode {
         Some("schemathesis") => build_plugins().and_then(|staged| schemathesis::check(&staged)),
         Some("load") => build_plugins().and_then(|staged| load::run_load(&staged, &args[1..])),
         Some("reliability") => build_plugins().and_then(|staged| reliability::run_suite(&staged, &args[1..])),
+        Some("footprint") => build_plugins().and_then(|staged| footprint::run_footprint(&staged)),
         Some("build-plugins") => build_plugins().map(|staged| println!("plugins staged in {}", staged.display())),
         Some("build-polyglot") => polyglot::build().map(|staged| println!("examples staged in {}", staged.display())),
         _ => {
-            Err("usage: cargo xtask <serve|test|bench|build-plugins|build-polyglot|schemathesis|load|reliability> [ARGS...]"
+            Err("usage: cargo xtask <serve|test|bench|build-plugins|build-polyglot|schemathesis|load|reliability|footprint> [ARGS...]"
                 .to_owned())
         }
     };
