@@ -67,6 +67,18 @@ impl ArtifactCache {
         }
     }
 
+    /// The artifact of `sha256` if it is cached and usable, checked by
+    /// `accept`; `None` when it must be compiled.
+    pub fn load_cached<E>(
+        &self,
+        engine: &Engine,
+        sha256: &str,
+        accept: impl Fn(&Component) -> Result<(), E>,
+    ) -> Option<Result<Component, E>> {
+        let name = format!("{sha256}-{}.cwasm", engine_key(engine));
+        self.mapped(engine, &name).map(|component| accept(&component).map(|()| component))
+    }
+
     /// Loads the artifact of `sha256` if present and usable, else compiles
     /// `bytes` and stores the artifact. A corrupt or stale artifact is
     /// replaced, never trusted.
@@ -232,6 +244,20 @@ mod tests {
         // Garbage bytes under the same key: served from the file, not compiled.
         cache.load_or_compile(&engine, SHA, b"not even wasm", accept_all).expect("served from the cache");
         assert_eq!(std::fs::metadata(&written[0]).unwrap().modified().unwrap(), before, "not rewritten");
+    }
+
+    #[test]
+    fn a_cached_artifact_is_had_without_the_components_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (engine, cache) = (Engine::default(), ArtifactCache::open(dir.path()).unwrap());
+        assert!(cache.load_cached(&engine, SHA, accept_all).is_none(), "nothing cached yet");
+        cache.load_or_compile(&engine, SHA, EMPTY, accept_all).unwrap();
+        assert!(cache.load_cached(&engine, SHA, accept_all).expect("cached now").is_ok());
+        let refused = cache.load_cached(&engine, SHA, |_| Err(CompileError::Invalid("refused".into())));
+        assert!(matches!(refused, Some(Err(CompileError::Invalid(_)))), "`accept` still decides");
+        // An unusable artifact is no artifact: its bytes must be read and compiled.
+        std::fs::write(artifacts(dir.path()).remove(0), b"scribbled over").unwrap();
+        assert!(cache.load_cached(&engine, SHA, accept_all).is_none());
     }
 
     #[test]

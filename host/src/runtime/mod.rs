@@ -110,6 +110,16 @@ impl Runtime {
         self.cache.load_or_compile(&self.engine, sha256, bytes, accept)
     }
 
+    /// The cached artifact of `sha256`, if there is a usable one that
+    /// `accept` takes; `None` when the component must be compiled.
+    pub fn cached_component<E>(
+        &self,
+        sha256: &str,
+        accept: impl Fn(&Component) -> Result<(), E>,
+    ) -> Option<Result<Component, E>> {
+        self.cache.load_cached(&self.engine, sha256, accept)
+    }
+
     /// Removes cached artifacts of components outside `keep` (sha256s) and
     /// of other engines; see [`ArtifactCache::collect`].
     pub fn collect_artifacts(&self, keep: &std::collections::HashSet<String>) -> std::io::Result<usize> {

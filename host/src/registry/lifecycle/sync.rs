@@ -96,7 +96,6 @@ impl Registry {
 
     async fn load_version(&self, record: &VersionRecord) -> Result<(), RegistryError> {
         let (grants, limits) = approved(record)?;
-        let component = plugins::component(&self.store, &record.plugin_id, &record.version).await?;
         let approval = Approval {
             manifest: Manifest::parse(&record.manifest)?,
             sha256: record.sha256.clone(),
@@ -104,7 +103,7 @@ impl Registry {
             limits,
             owner: None,
         };
-        let loaded = self.compile_and_prepare(approval, component).await?;
+        let loaded = self.prepare_stored(approval, record).await?;
         self.runtime.activate(loaded);
         Ok(())
     }
