@@ -21,7 +21,6 @@
 mod catalogue;
 mod component;
 mod host;
-mod http;
 mod memory;
 mod timeline;
 
@@ -29,9 +28,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::http::Client;
 use catalogue::{Installed, Language, Uploaders};
 use host::Host;
-use http::Client;
 use memory::{Breakdown, Kind, Status, mb, mb_delta};
 
 use super::{cargo, polyglot, run, target_dir};

@@ -29,6 +29,7 @@
 //! the examples in other languages as `target/plugins/polyglot/<id>/...`.
 
 mod footprint;
+mod http;
 mod load;
 mod polyglot;
 mod reliability;

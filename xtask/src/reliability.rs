@@ -22,7 +22,6 @@
 //! reached with `psql`; each run creates a database `rel_<random>` and drops it.
 
 mod host;
-mod http;
 mod pressure;
 mod several_hosts;
 mod writes;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::component::with_custom_section;
-use super::http::{self, Client};
+use crate::http::{self, Client};
 use crate::{WASM_TARGET, root, target_dir};
 
 /// The language a component was written in.
@@ -168,11 +168,11 @@ pub fn install(client: &mut Client, uploaders: &Uploaders, source: &Source, id: 
     if let Some(api) = &source.api {
         fields.push(("api", api));
     }
-    let (content_type, body) = http::multipart(&fields, ("component", &component));
+    let (content_type, body) = http::multipart(&fields, ("component", "plugin.wasm", &component));
     let token = uploaders.staff.get(source.unit).ok_or("no uploader for the unit")?;
     let started = Instant::now();
     let uploaded = client
-        .post("/api/v1/plugins", Some(token), (&content_type, &body))?
+        .post("/api/v1/plugins", Some(token), Some((&content_type, &body)))?
         .expect(201, &format!("uploading {id} (a copy of {})", source.name))?;
     let upload_took = started.elapsed();
     let version = uploaded["version"].as_str().ok_or_else(|| format!("no version in {uploaded}"))?;

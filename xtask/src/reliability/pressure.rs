@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::host::{Host, HostSpec};
-use super::http::{self, Client};
 use super::{Outcome, wait_for};
+use crate::http::{self, Client};
 
 /// How long the quiet caller is measured before and during the abuse.
 const BEFORE: Duration = Duration::from_secs(5);

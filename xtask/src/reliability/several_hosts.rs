@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::Outcome;
 use super::host::{Host, HostSpec, Postgres};
-use super::http::{self, Answer, Client};
+use crate::http::{self, Answer, Client};
 
 /// How long a change may take to reach the other host (issue 9).
 const PROPAGATION_BOUND: Duration = Duration::from_secs(1);

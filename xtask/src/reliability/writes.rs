@@ -9,8 +9,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::host::{Host, HostSpec, Postgres};
-use super::http::Client;
 use super::{Outcome, wait_for};
+use crate::http::Client;
 
 const NOTES: &str = "/api/v1/services/misbehaving/notes";
 /// Concurrent writers.

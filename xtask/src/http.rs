@@ -1,5 +1,6 @@
-//! A small blocking HTTP/1.1 client over one kept-alive connection: the
-//! suite needs to know exactly which writes were answered, so nothing here
+//! A small blocking HTTP/1.1 client over one kept-alive connection, for the
+//! reliability suite and the footprint measurement: the suite needs to know
+//! exactly which writes were answered, so nothing here
 //! retries a request on its own (except idempotent GETs on a connection the
 //! host closed while it sat idle, as any browser would).
 
@@ -25,6 +26,17 @@ impl Answer {
 
     pub fn json(&self) -> Result<serde_json::Value, String> {
         serde_json::from_slice(&self.body).map_err(|e| format!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// The JSON body (null when empty) of an answer that must have `status`.
+    pub fn expect(self, status: u16, what: &str) -> Result<serde_json::Value, String> {
+        if self.status != status {
+            return Err(format!("{what} answered {}: {}", self.status, self.text()));
+        }
+        if self.body.is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::from_slice(&self.body).map_err(|e| format!("{what}: not JSON ({e}): {}", self.text()))
     }
 }
 
