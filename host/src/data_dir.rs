@@ -3,7 +3,7 @@
 //! derived from a plugin or a request can reach outside it (`..`, absolute
 //! paths and symlinks out are refused by the handle itself).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
@@ -12,6 +12,52 @@ use cap_std::fs::Dir;
 pub fn open(path: &Path) -> std::io::Result<Dir> {
     std::fs::create_dir_all(path)?;
     Dir::open_ambient_dir(path, ambient_authority())
+}
+
+/// Where a host secret (the audit key, the record keys) was found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SecretText {
+    /// The environment variable's value, which wins over any file.
+    Env(String),
+    /// The key file in the data directory.
+    File(PathBuf, String),
+    /// Neither: the file at this path is to be generated.
+    Missing(PathBuf),
+}
+
+/// Why a secret could not be read.
+#[derive(Debug)]
+pub enum SecretReadError {
+    /// The environment variable is set but not valid Unicode.
+    EnvNotUnicode,
+    /// The key file exists but could not be read (never a reason to
+    /// generate a new one).
+    Read(PathBuf, std::io::Error),
+}
+
+/// The secret named by environment variable `env_var` if set (an invalid
+/// value is an error, never a reason to fall back), else the file
+/// `file_name` in `dir`, else where that file is to be generated.
+pub fn read_secret(dir: &Path, file_name: &str, env_var: &str) -> Result<SecretText, SecretReadError> {
+    let env = match std::env::var(env_var) {
+        Ok(text) => Some(text),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => return Err(SecretReadError::EnvNotUnicode),
+    };
+    read_secret_with(dir, file_name, env)
+}
+
+/// [`read_secret`] with the environment variable's value passed in (tests).
+pub fn read_secret_with(dir: &Path, file_name: &str, env: Option<String>) -> Result<SecretText, SecretReadError> {
+    if let Some(text) = env {
+        return Ok(SecretText::Env(text));
+    }
+    let path = dir.join(file_name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(SecretText::File(path, text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SecretText::Missing(path)),
+        Err(source) => Err(SecretReadError::Read(path, source)),
+    }
 }
 
 /// What [`install_secret`] found.

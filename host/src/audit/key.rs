@@ -4,7 +4,6 @@
 //! cannot recompute the chain after changing an entry.
 
 use std::fmt;
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -13,6 +12,8 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
+
+use crate::data_dir::{self, SecretReadError, SecretText};
 
 /// The environment variable that, when set, holds the key instead of the file.
 pub const ENV_VAR: &str = "ONEWINDOW_AUDIT_KEY";
@@ -76,24 +77,22 @@ impl AuditKey {
     /// atomically and never over a file another process created meanwhile).
     /// Both hold the base64 of at least 32 bytes; `#` lines in the file are comments.
     pub fn load(data_dir: &Path) -> Result<AuditKey, KeyError> {
-        let env = match std::env::var(ENV_VAR) {
-            Ok(text) => Some(text),
-            Err(std::env::VarError::NotPresent) => None,
-            Err(std::env::VarError::NotUnicode(_)) => return Err(KeyError::EnvNotUnicode),
-        };
-        Self::load_with(data_dir, env.as_deref())
+        Self::from_secret(data_dir, data_dir::read_secret(data_dir, FILE_NAME, ENV_VAR))
     }
 
     /// [`AuditKey::load`] with the environment variable's value passed in.
+    #[cfg(test)]
     pub(crate) fn load_with(data_dir: &Path, env: Option<&str>) -> Result<AuditKey, KeyError> {
-        if let Some(text) = env {
-            return parse(text, KeyOrigin::Env);
-        }
-        let path = data_dir.join(FILE_NAME);
-        match fs::read_to_string(&path) {
-            Ok(text) => parse(&text, KeyOrigin::File(path)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => generate_file(data_dir, path),
-            Err(source) => Err(KeyError::Io { action: "read", path, source }),
+        Self::from_secret(data_dir, data_dir::read_secret_with(data_dir, FILE_NAME, env.map(str::to_owned)))
+    }
+
+    fn from_secret(data_dir: &Path, secret: Result<SecretText, SecretReadError>) -> Result<AuditKey, KeyError> {
+        match secret {
+            Ok(SecretText::Env(text)) => parse(&text, KeyOrigin::Env),
+            Ok(SecretText::File(path, text)) => parse(&text, KeyOrigin::File(path)),
+            Ok(SecretText::Missing(path)) => generate_file(data_dir, path),
+            Err(SecretReadError::EnvNotUnicode) => Err(KeyError::EnvNotUnicode),
+            Err(SecretReadError::Read(path, source)) => Err(KeyError::Io { action: "read", path, source }),
         }
     }
 
@@ -162,6 +161,8 @@ fn generate_file(data_dir: &Path, path: PathBuf) -> Result<AuditKey, KeyError> {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +14,7 @@ use rand::RngCore;
 use sha2::Sha256;
 
 use super::{ParseProblem, SealingError};
+use crate::data_dir::{self, SecretReadError, SecretText};
 
 /// The environment variable that, when set, holds the keys instead of the file.
 pub const ENV_VAR: &str = "ONEWINDOW_RECORD_KEYS";
@@ -91,24 +91,22 @@ impl Keyring {
     /// a reason to generate a new one. Costs one small file read (and, the first
     /// time, a write and fsync).
     pub fn load(data_dir: &Path) -> Result<Keyring, SealingError> {
-        let env = match std::env::var(ENV_VAR) {
-            Ok(text) => Some(text),
-            Err(std::env::VarError::NotPresent) => None,
-            Err(std::env::VarError::NotUnicode(_)) => return Err(SealingError::EnvNotUnicode),
-        };
-        Self::load_with(data_dir, env.as_deref())
+        Self::from_secret(data_dir, data_dir::read_secret(data_dir, FILE_NAME, ENV_VAR))
     }
 
     /// [`Keyring::load`] with the environment variable's value passed in.
+    #[cfg(test)]
     pub(super) fn load_with(data_dir: &Path, env: Option<&str>) -> Result<Keyring, SealingError> {
-        if let Some(text) = env {
-            return parse(text, KeyOrigin::Env);
-        }
-        let path = data_dir.join(FILE_NAME);
-        match fs::read_to_string(&path) {
-            Ok(text) => parse(&text, KeyOrigin::File(path)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => generate_file(data_dir, path),
-            Err(source) => Err(SealingError::Io { action: "read", path, source }),
+        Self::from_secret(data_dir, data_dir::read_secret_with(data_dir, FILE_NAME, env.map(str::to_owned)))
+    }
+
+    fn from_secret(data_dir: &Path, secret: Result<SecretText, SecretReadError>) -> Result<Keyring, SealingError> {
+        match secret {
+            Ok(SecretText::Env(text)) => parse(&text, KeyOrigin::Env),
+            Ok(SecretText::File(path, text)) => parse(&text, KeyOrigin::File(path)),
+            Ok(SecretText::Missing(path)) => generate_file(data_dir, path),
+            Err(SecretReadError::EnvNotUnicode) => Err(SealingError::EnvNotUnicode),
+            Err(SecretReadError::Read(path, source)) => Err(SealingError::Io { action: "read", path, source }),
         }
     }
 
