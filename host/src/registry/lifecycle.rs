@@ -653,19 +653,23 @@ impl Registry {
     /// one: the component's bytes (tens of MB for Python or JavaScript) are
     /// then never read, which was nearly all of a restart's time (1.4 s with
     /// 50 plugins). Otherwise reads them and compiles.
-    async fn prepare_stored(&self, approval: Approval, record: &VersionRecord) -> Result<LoadedPlugin, RegistryError> {
+    async fn prepare_stored(
+        &self,
+        mut approval: Approval,
+        record: &VersionRecord,
+    ) -> Result<LoadedPlugin, RegistryError> {
+        approval.owner = self.owner_of(approval.manifest.id.as_str()).await?;
         let approval = match self.prepare_cached(approval).await? {
             Ok(loaded) => return Ok(loaded),
             Err(not_cached) => not_cached,
         };
         let component = plugins::component(&self.store, &record.plugin_id, &record.version).await?;
-        self.compile_and_prepare(approval, component).await
+        self.compile_and_prepare_owned(approval, component).await
     }
 
-    /// Prepares `approval` from its cached artifact, or hands it back when
-    /// there is none.
-    async fn prepare_cached(&self, mut approval: Approval) -> Result<Result<LoadedPlugin, Approval>, RegistryError> {
-        approval.owner = self.owner_of(approval.manifest.id.as_str()).await?;
+    /// Prepares `approval` (its owner set) from its cached artifact, or
+    /// hands it back when there is none.
+    async fn prepare_cached(&self, approval: Approval) -> Result<Result<LoadedPlugin, Approval>, RegistryError> {
         let runtime = self.runtime.clone();
         tokio::task::spawn_blocking(move || {
             let engine = runtime.engine().clone();
@@ -689,6 +693,15 @@ impl Registry {
         component: Vec<u8>,
     ) -> Result<LoadedPlugin, RegistryError> {
         approval.owner = self.owner_of(approval.manifest.id.as_str()).await?;
+        self.compile_and_prepare_owned(approval, component).await
+    }
+
+    /// [`Registry::compile_and_prepare`] for an approval whose owner is set.
+    async fn compile_and_prepare_owned(
+        &self,
+        approval: Approval,
+        component: Vec<u8>,
+    ) -> Result<LoadedPlugin, RegistryError> {
         let runtime = self.runtime.clone();
         tokio::task::spawn_blocking(move || {
             let engine = runtime.engine().clone();
